@@ -1,0 +1,93 @@
+"""Definitions of pack components, as declared in a pack's YAML files.
+
+These are the values the configuration aggregates (`Pack`, `Action`, `TriggerType`, `Rule`)
+hold. Validation errors name the offending field; the pack loader adds the file and line.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from attune.domain.criteria import OPERATORS, Condition
+from attune.domain.parameters import ParameterSpec
+
+REF_PATTERN = r"^[a-z0-9_][a-z0-9_\-]*\.[A-Za-z0-9_\-\.]+$"
+NAME_PATTERN = r"^[a-z0-9_][a-z0-9_\-]*$"
+
+RunnerType = Literal["noop", "local-shell-cmd", "local-shell-script", "python-script"]
+
+
+class Definition(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def as_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=False)
+
+
+class PackDefinition(Definition):
+    ref: str = Field(pattern=NAME_PATTERN)
+    label: str = ""
+    description: str = ""
+    version: str = "0.1.0"
+
+
+class ActionDefinition(Definition):
+    """An action: what runs, with which parameters, how its output is read, how long it may take."""
+
+    ref: str = Field(pattern=REF_PATTERN)
+    pack: str
+    name: str
+    description: str = ""
+    runner_type: RunnerType
+    entry_point: str | None = None
+    parameters: dict[str, ParameterSpec] = {}
+    output_format: Literal["text", "json"] = "text"
+    timeout: float = Field(
+        default=600, gt=0, description="seconds before the run ends in 'timeout'"
+    )
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _entry_point_when_needed(self) -> ActionDefinition:
+        if self.runner_type in ("local-shell-script", "python-script") and not self.entry_point:
+            raise ValueError(f"runner_type '{self.runner_type}' needs an entry_point")
+        if self.runner_type == "local-shell-cmd" and "cmd" not in self.parameters:
+            raise ValueError("runner_type 'local-shell-cmd' needs a 'cmd' parameter")
+        return self
+
+
+class TriggerTypeDefinition(Definition):
+    ref: str = Field(pattern=REF_PATTERN)
+    pack: str
+    name: str
+    description: str = ""
+    parameters: dict[str, ParameterSpec] = {}
+    payload: dict[str, ParameterSpec] = {}
+
+
+class RuleDefinition(Definition):
+    """A rule: when a trigger of this type fires and the criteria hold, run this action."""
+
+    ref: str = Field(pattern=REF_PATTERN)
+    pack: str
+    name: str
+    description: str = ""
+    trigger: str = Field(pattern=REF_PATTERN)
+    trigger_params: dict[str, Any] = {}
+    criteria: dict[str, Condition] = {}
+    action: str = Field(pattern=REF_PATTERN)
+    action_params: dict[str, Any] = {}
+    enabled: bool = True
+
+    @field_validator("criteria")
+    @classmethod
+    def _known_operators(cls, criteria: dict[str, Condition]) -> dict[str, Condition]:
+        for path, condition in criteria.items():
+            if condition.type not in OPERATORS:
+                raise ValueError(
+                    f"criteria '{path}': unknown operator '{condition.type}' "
+                    f"(known: {', '.join(sorted(OPERATORS))})"
+                )
+        return criteria

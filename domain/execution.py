@@ -1,0 +1,237 @@
+"""Execution: one run of an action, and its state machine (StackStorm's statuses).
+
+``requested → scheduled → running → succeeded | failed | timeout``; a run whose worker
+died is ``abandoned`` (never silently re-run). The other statuses (delayed, pending,
+canceling, canceled, pausing, paused, resuming) are part of the machine for the policies,
+inquiries and cancellation that later issues add.
+
+Every transition method is idempotent: asking for a state the execution has already
+reached or passed records nothing, so a redelivered command has no effect. Asking for a
+state the machine forbids raises `IllegalTransition`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from attune.domain.errors import AlreadyClaimed, IllegalTransition
+from attune.domain.events import AttuneAggregate, AttuneCreated, AttuneEvent, Cause
+from attune.domain.ids import caused_id
+
+
+class ExecutionStatus(StrEnum):
+    REQUESTED = "requested"
+    SCHEDULED = "scheduled"
+    DELAYED = "delayed"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    ABANDONED = "abandoned"
+    CANCELING = "canceling"
+    CANCELED = "canceled"
+    PENDING = "pending"
+    PAUSING = "pausing"
+    PAUSED = "paused"
+    RESUMING = "resuming"
+
+
+S = ExecutionStatus
+TERMINAL = frozenset({S.SUCCEEDED, S.FAILED, S.TIMEOUT, S.ABANDONED, S.CANCELED})
+ENDINGS = frozenset({S.SUCCEEDED, S.FAILED, S.TIMEOUT, S.ABANDONED})
+
+TRANSITIONS: dict[ExecutionStatus, frozenset[ExecutionStatus]] = {
+    S.REQUESTED: frozenset({S.SCHEDULED, S.DELAYED, S.CANCELED, S.FAILED, S.ABANDONED}),
+    S.DELAYED: frozenset({S.REQUESTED, S.SCHEDULED, S.CANCELED, S.FAILED}),
+    S.SCHEDULED: frozenset({S.RUNNING, S.CANCELED, S.FAILED, S.ABANDONED}),
+    S.RUNNING: frozenset(ENDINGS | {S.CANCELING, S.PAUSING, S.PENDING}),
+    S.PENDING: frozenset({S.RUNNING, S.CANCELED, S.FAILED, S.TIMEOUT, S.ABANDONED}),
+    S.CANCELING: frozenset(ENDINGS | {S.CANCELED}),
+    S.PAUSING: frozenset({S.PAUSED, S.CANCELING} | ENDINGS),
+    S.PAUSED: frozenset({S.RESUMING, S.CANCELING, S.ABANDONED}),
+    S.RESUMING: frozenset({S.RUNNING, S.CANCELING} | ENDINGS),
+    **{terminal: frozenset() for terminal in TERMINAL},
+}
+
+# How far along the lifecycle a status is: a request for a status at or behind the current
+# stage is a duplicate (already done), not an error.
+_STAGE: dict[ExecutionStatus, int] = {
+    S.REQUESTED: 0,
+    S.DELAYED: 1,
+    S.SCHEDULED: 2,
+    S.RUNNING: 3,
+    S.PENDING: 4,
+    S.PAUSING: 4,
+    S.PAUSED: 4,
+    S.RESUMING: 4,
+    S.CANCELING: 4,
+    **{terminal: 5 for terminal in TERMINAL},
+}
+
+
+class ExecutionEnded(AttuneEvent):
+    """Base of the events that end a run; each subclass names its final status."""
+
+    result: dict[str, Any] | None
+    error: str | None
+
+    def apply(self, execution: Any) -> None:
+        execution.status = self.final_status()
+        execution.result, execution.error = self.result, self.error
+        execution.ended_at = self.timestamp
+
+    def final_status(self) -> ExecutionStatus:
+        raise NotImplementedError
+
+
+class Execution(AttuneAggregate):
+    """A run of `action` with `parameters` (secret values sealed), and what came of it."""
+
+    TOPIC = "execution"
+
+    action: str
+    parameters: dict[str, Any]
+    enforcement_id: UUID | None = None
+    rule: str | None = None
+    trigger_event_id: UUID | None = None
+    status: str = S.REQUESTED
+    pool: str | None = None
+    worker: str | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    class Requested(AttuneCreated):
+        TOPIC = "execution.requested"
+        action: str
+        parameters: dict[str, Any]
+        enforcement_id: UUID | None
+        rule: str | None
+        trigger_event_id: UUID | None
+
+    class Scheduled(AttuneEvent):
+        TOPIC = "execution.scheduled"
+        pool: str
+
+        def apply(self, execution: Execution) -> None:
+            execution.status, execution.pool = S.SCHEDULED, self.pool
+
+    class Claimed(AttuneEvent):
+        """A worker claimed the execution; only now may it start the action's process."""
+
+        TOPIC = "execution.claimed"
+        worker: str
+
+        def apply(self, execution: Execution) -> None:
+            execution.status, execution.worker = S.RUNNING, self.worker
+            execution.started_at = self.timestamp
+
+    class Succeeded(ExecutionEnded):
+        TOPIC = "execution.succeeded"
+
+        def final_status(self) -> ExecutionStatus:
+            return S.SUCCEEDED
+
+    class Failed(ExecutionEnded):
+        TOPIC = "execution.failed"
+
+        def final_status(self) -> ExecutionStatus:
+            return S.FAILED
+
+    class TimedOut(ExecutionEnded):
+        TOPIC = "execution.timed_out"
+
+        def final_status(self) -> ExecutionStatus:
+            return S.TIMEOUT
+
+    class Abandoned(ExecutionEnded):
+        TOPIC = "execution.abandoned"
+
+        def final_status(self) -> ExecutionStatus:
+            return S.ABANDONED
+
+    @staticmethod
+    def id_for_enforcement(enforcement_id: UUID, at: datetime) -> UUID:
+        """Deterministic: an enforcement requests exactly one execution."""
+        return caused_id(at, "execution", enforcement_id)
+
+    @classmethod
+    def request(
+        cls,
+        id: UUID,  # noqa: A002
+        action: str,
+        parameters: dict[str, Any],
+        cause: Cause,
+        enforcement_id: UUID | None = None,
+        rule: str | None = None,
+        trigger_event_id: UUID | None = None,
+    ) -> Execution:
+        return cls._begin(
+            cls.Requested,
+            id,
+            cause,
+            action=action,
+            parameters=parameters,
+            enforcement_id=enforcement_id,
+            rule=rule,
+            trigger_event_id=trigger_event_id,
+        )
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    def _must_move(self, target: ExecutionStatus) -> bool:
+        """True if moving to `target` must be recorded, False if it is a duplicate."""
+        current = ExecutionStatus(self.status)
+        if target in TRANSITIONS[current]:
+            return True
+        if current == target or (current not in TERMINAL and _STAGE[target] < _STAGE[current]):
+            return False
+        if current in TERMINAL and _STAGE[target] < _STAGE[current]:
+            return False
+        raise IllegalTransition("execution", self.id, current, target)
+
+    def schedule(self, pool: str, cause: Cause) -> None:
+        if self._must_move(S.SCHEDULED):
+            self._happen(self.Scheduled, cause, pool=pool)
+
+    def claim(self, worker: str, cause: Cause) -> None:
+        """Accept exactly one claimant; the same worker claiming again changes nothing."""
+        if self.worker is not None:
+            if self.worker != worker:
+                raise AlreadyClaimed(self.id, self.worker, worker)
+            return
+        if self.status != S.SCHEDULED:
+            raise IllegalTransition("execution", self.id, self.status, S.RUNNING)
+        self._happen(self.Claimed, cause, worker=worker)
+
+    def _end(
+        self,
+        event_class: type[ExecutionEnded],
+        target: ExecutionStatus,
+        cause: Cause,
+        result: dict[str, Any] | None,
+        error: str | None,
+    ) -> None:
+        if self.status == target:
+            return
+        if self._must_move(target):
+            self._happen(event_class, cause, result=result, error=error)
+
+    def succeed(self, result: dict[str, Any] | None, cause: Cause) -> None:
+        self._end(self.Succeeded, S.SUCCEEDED, cause, result, None)
+
+    def fail(self, result: dict[str, Any] | None, error: str, cause: Cause) -> None:
+        self._end(self.Failed, S.FAILED, cause, result, error)
+
+    def time_out(self, result: dict[str, Any] | None, error: str, cause: Cause) -> None:
+        self._end(self.TimedOut, S.TIMEOUT, cause, result, error)
+
+    def abandon(self, reason: str, cause: Cause) -> None:
+        """The worker that held this run is gone; the run is not retried implicitly."""
+        self._end(self.Abandoned, S.ABANDONED, cause, None, reason)
