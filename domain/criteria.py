@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from attune.domain.templates import is_missing, lookup
+from pydantic import BaseModel, ConfigDict
 
 
 class Condition(BaseModel):

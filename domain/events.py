@@ -14,9 +14,8 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
-
 from attune.domain.ids import event_id
+from eventsourcing.domain import Aggregate
 
 BASE_EVENT_FIELDS = frozenset(
     {"originator_id", "originator_version", "timestamp", "originator_topic"}

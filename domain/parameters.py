@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from attune.domain.errors import InvalidParameters, ParameterProblem
+from pydantic import BaseModel, ConfigDict
 
 ParamType = Literal["string", "integer", "number", "boolean", "array", "object"]
 

@@ -1,0 +1,165 @@
+"""Command handlers: load the aggregate, call a domain method, leave the events pending.
+
+Each handler is a plain function `(command, uow, secrets) -> None`. Handlers of commands
+with deterministic target ids treat an already-existing target as a duplicate (no-op).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from attune.commands import models as m
+from attune.commands.errors import DisabledEntity, UnknownEntity
+from attune.commands.ports import SecretBox
+from attune.commands.unit_of_work import UnitOfWork
+from attune.domain.configuration import (
+    Action,
+    ConfigurationAggregate,
+    Pack,
+    Rule,
+    TriggerType,
+)
+from attune.domain.definitions import ActionDefinition
+from attune.domain.enforcement import Enforcement
+from attune.domain.events import AttuneAggregate
+from attune.domain.execution import Execution
+from attune.domain.parameters import validate_parameters
+from attune.domain.secrets import sealed
+from attune.domain.trigger_event import TriggerEvent
+
+A = TypeVar("A", bound=AttuneAggregate)
+Handler = Callable[[Any, UnitOfWork, SecretBox], None]
+
+
+def _existing(uow: UnitOfWork, kind: type[A], aggregate_id: UUID) -> A:
+    found = uow.get(kind, aggregate_id)
+    if found is None:
+        raise UnknownEntity(kind.TOPIC, aggregate_id)
+    return found
+
+
+def _register(kind: type[ConfigurationAggregate[Any]]) -> Handler:
+    def handle(command: Any, uow: UnitOfWork, _secrets: SecretBox) -> None:
+        current = uow.get(kind, kind.id_for(command.definition.ref))
+        if current is None:
+            uow.add(kind.register(command.definition, command.cause()))
+        else:
+            current.redefine(command.definition, command.cause())
+
+    return handle
+
+
+def action_definition(uow: UnitOfWork, ref: str) -> ActionDefinition:
+    action = uow.get(Action, Action.id_for(ref))
+    if action is None:
+        raise UnknownEntity("action", ref)
+    return action.parsed_definition()
+
+
+def request_execution(command: m.RequestExecution, uow: UnitOfWork, secrets: SecretBox) -> None:
+    if uow.get(Execution, command.execution_id) is not None:
+        return  # the same request, delivered again
+    definition = action_definition(uow, command.action)
+    if not definition.enabled:
+        raise DisabledEntity("action", command.action)
+    parameters = validate_parameters(command.action, definition.parameters, command.parameters)
+    for name, spec in definition.parameters.items():
+        if spec.secret and name in parameters:
+            parameters[name] = sealed(secrets.seal(parameters[name]))
+    uow.add(
+        Execution.request(
+            command.execution_id,
+            command.action,
+            parameters,
+            command.cause(),
+            enforcement_id=command.enforcement_id,
+            rule=command.rule,
+            trigger_event_id=command.trigger_event_id,
+        )
+    )
+
+
+def fire_trigger(command: m.FireTrigger, uow: UnitOfWork, _secrets: SecretBox) -> None:
+    if uow.get(TriggerEvent, command.trigger_event_id) is None:
+        uow.add(
+            TriggerEvent.fire(
+                command.trigger_event_id,
+                command.trigger,
+                command.trigger_params,
+                command.payload,
+                command.cause(),
+            )
+        )
+
+
+def create_enforcement(command: m.CreateEnforcement, uow: UnitOfWork, _s: SecretBox) -> None:
+    if uow.get(Enforcement, command.enforcement_id) is None:
+        uow.add(
+            Enforcement.create(
+                command.enforcement_id,
+                command.rule,
+                command.trigger_event_id,
+                command.trigger,
+                command.action,
+                command.config,
+                command.cause(),
+            )
+        )
+
+
+def mark_enforcement_processed(
+    command: m.MarkEnforcementProcessed, uow: UnitOfWork, _s: SecretBox
+) -> None:
+    enforcement = _existing(uow, Enforcement, command.enforcement_id)
+    enforcement.mark_processed(command.execution_id, command.cause())
+
+
+def fail_enforcement(command: m.FailEnforcement, uow: UnitOfWork, _s: SecretBox) -> None:
+    _existing(uow, Enforcement, command.enforcement_id).fail(command.reason, command.cause())
+
+
+def disable_enforcement(command: m.DisableEnforcement, uow: UnitOfWork, _s: SecretBox) -> None:
+    _existing(uow, Enforcement, command.enforcement_id).disable(command.cause())
+
+
+def schedule_execution(command: m.ScheduleExecution, uow: UnitOfWork, _s: SecretBox) -> None:
+    _existing(uow, Execution, command.execution_id).schedule(command.pool, command.cause())
+
+
+def claim_execution(command: m.ClaimExecution, uow: UnitOfWork, _s: SecretBox) -> None:
+    _existing(uow, Execution, command.execution_id).claim(command.worker, command.cause())
+
+
+def complete_execution(command: m.CompleteExecution, uow: UnitOfWork, _s: SecretBox) -> None:
+    execution = _existing(uow, Execution, command.execution_id)
+    cause = command.cause()
+    if command.outcome == "succeeded":
+        execution.succeed(command.result, cause)
+    elif command.outcome == "failed":
+        execution.fail(command.result, command.error or "the action failed", cause)
+    else:
+        execution.time_out(command.result, command.error or "the action timed out", cause)
+
+
+def abandon_execution(command: m.AbandonExecution, uow: UnitOfWork, _s: SecretBox) -> None:
+    _existing(uow, Execution, command.execution_id).abandon(command.reason, command.cause())
+
+
+HANDLERS: dict[type[m.Command], Handler] = {
+    m.RegisterPack: _register(Pack),
+    m.RegisterAction: _register(Action),
+    m.RegisterTriggerType: _register(TriggerType),
+    m.RegisterRule: _register(Rule),
+    m.FireTrigger: fire_trigger,
+    m.CreateEnforcement: create_enforcement,
+    m.MarkEnforcementProcessed: mark_enforcement_processed,
+    m.FailEnforcement: fail_enforcement,
+    m.DisableEnforcement: disable_enforcement,
+    m.RequestExecution: request_execution,
+    m.ScheduleExecution: schedule_execution,
+    m.ClaimExecution: claim_execution,
+    m.CompleteExecution: complete_execution,
+    m.AbandonExecution: abandon_execution,
+}

@@ -1,0 +1,121 @@
+"""Commands: small imperative requests to change state, each carrying its cause.
+
+A command names who asks (`actor`), when (`at`, from the edge: the API's or processor's
+clock), and the trace it belongs to. Commands that processors and workers emit carry
+deterministic target ids (derived from their cause), so applying one twice is a no-op.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from attune.domain.definitions import (
+    ActionDefinition,
+    PackDefinition,
+    RuleDefinition,
+    TriggerTypeDefinition,
+)
+from attune.domain.events import Cause
+from pydantic import BaseModel, ConfigDict
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    actor: str
+    at: datetime
+    correlation_id: UUID | None = None
+    causation_id: UUID | None = None
+
+    def cause(self) -> Cause:
+        return Cause(self.actor, self.at, self.correlation_id, self.causation_id)
+
+    @classmethod
+    def because(cls, cause: Cause, **fields: Any) -> Any:
+        """Build this command on behalf of a cause (processors use this)."""
+        return cls(
+            actor=cause.actor,
+            at=cause.at,
+            correlation_id=cause.correlation_id,
+            causation_id=cause.causation_id,
+            **fields,
+        )
+
+
+class RegisterPack(Command):
+    definition: PackDefinition
+
+
+class RegisterAction(Command):
+    definition: ActionDefinition
+
+
+class RegisterTriggerType(Command):
+    definition: TriggerTypeDefinition
+
+
+class RegisterRule(Command):
+    definition: RuleDefinition
+
+
+class FireTrigger(Command):
+    trigger_event_id: UUID
+    trigger: str
+    trigger_params: dict[str, Any] = {}
+    payload: dict[str, Any] = {}
+
+
+class CreateEnforcement(Command):
+    enforcement_id: UUID
+    rule: str
+    trigger_event_id: UUID
+    trigger: str
+    action: str
+    config: dict[str, Any] | None
+
+
+class MarkEnforcementProcessed(Command):
+    enforcement_id: UUID
+    execution_id: UUID
+
+
+class FailEnforcement(Command):
+    enforcement_id: UUID
+    reason: str
+
+
+class DisableEnforcement(Command):
+    enforcement_id: UUID
+
+
+class RequestExecution(Command):
+    execution_id: UUID
+    action: str
+    parameters: dict[str, Any] = {}
+    enforcement_id: UUID | None = None
+    rule: str | None = None
+    trigger_event_id: UUID | None = None
+
+
+class ScheduleExecution(Command):
+    execution_id: UUID
+    pool: str
+
+
+class ClaimExecution(Command):
+    execution_id: UUID
+    worker: str
+
+
+class CompleteExecution(Command):
+    execution_id: UUID
+    outcome: Literal["succeeded", "failed", "timeout"]
+    result: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class AbandonExecution(Command):
+    execution_id: UUID
+    reason: str

@@ -1,0 +1,81 @@
+"""The command service: applies commands to the store, one transaction per batch.
+
+`execute` is for user commands (the API): the command is applied synchronously and a
+refused command raises its typed error, writing nothing. `apply_batch` is for processors
+and workers: each refused command is reported and skipped, the others and the processor's
+tracking position are written atomically. A concurrent write to the same aggregate makes
+the batch retry from freshly loaded aggregates.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from attune.commands.handlers import HANDLERS
+from attune.commands.models import Command
+from attune.commands.ports import SecretBox
+from attune.commands.store import EventStore
+from attune.commands.unit_of_work import UnitOfWork
+from attune.domain.errors import DomainError
+from eventsourcing.persistence import IntegrityError, Tracking
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass
+class Outcome:
+    """What a batch did: the store position of its last event and the refused commands."""
+
+    position: int = 0
+    refused: list[tuple[Command, DomainError]] = field(default_factory=list)
+
+
+class CommandService:
+    def __init__(self, store: EventStore, secrets: SecretBox) -> None:
+        self.store = store
+        self.secrets = secrets
+
+    def execute(self, command: Command) -> int:
+        """Apply one user command; return the store position (raises DomainError if refused)."""
+        for attempt in range(MAX_ATTEMPTS):
+            uow = UnitOfWork(self.store)
+            HANDLERS[type(command)](command, uow, self.secrets)
+            try:
+                return self.store.record(uow.changed())
+            except IntegrityError:
+                self._forget(attempt)
+        raise RuntimeError("unreachable")  # pragma: no cover
+
+    def apply_batch(self, commands: Sequence[Command], tracking: Tracking | None = None) -> Outcome:
+        """Apply processor/worker commands; refused ones are reported, not raised."""
+        for attempt in range(MAX_ATTEMPTS):
+            uow = UnitOfWork(self.store)
+            outcome = Outcome()
+            for command in commands:
+                try:
+                    HANDLERS[type(command)](command, uow, self.secrets)
+                except DomainError as refusal:
+                    outcome.refused.append((command, refusal))
+            try:
+                outcome.position = self.store.record(uow.changed(), tracking)
+                return outcome
+            except IntegrityError:
+                if (
+                    tracking is not None
+                    and self.store.tracked_position(tracking.application_name)
+                    >= tracking.notification_id
+                ):
+                    return Outcome()  # another host already processed these notifications
+                self._forget(attempt)
+        raise RuntimeError("unreachable")  # pragma: no cover
+
+    def _forget(self, attempt: int) -> None:
+        """Drop cached aggregates (another writer changed some) so the retry reloads them."""
+        if attempt == MAX_ATTEMPTS - 1:
+            raise
+        self.store.forget_cached()
+        log.info("write conflict; retrying (attempt %d)", attempt + 2)

@@ -1,0 +1,140 @@
+"""The event store: eventsourcing's `Application` over SQLite (embedded) or PostgreSQL.
+
+Stored events are JSON (orjson): topics are the stable public event names, UUIDs are
+strings and times are ISO-8601. The store's notification log is the single ordered log of
+all domain events; `record()` writes aggregates' new events together with a processor's
+tracking position in one transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+import typing
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any, ClassVar
+from uuid import UUID
+
+import attune.domain.catalogue  # noqa: F401  (registers every event topic)
+import orjson
+from attune.domain.events import AttuneAggregate, AttuneEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import (
+    Mapper,
+    Notification,
+    ProcessRecorder,
+    StoredEvent,
+    Tracking,
+    Transcoder,
+)
+from eventsourcing.utils import get_topic
+
+
+class OrjsonTranscoder(Transcoder):
+    def encode(self, obj: Any) -> bytes:
+        return orjson.dumps(obj)
+
+    def decode(self, data: bytes) -> Any:
+        return orjson.loads(data)
+
+
+def _converter(hint: Any) -> Callable[[str], Any] | None:
+    options = set(typing.get_args(hint)) or {hint}
+    if UUID in options:
+        return UUID
+    if datetime in options:
+        return datetime.fromisoformat
+    return None
+
+
+@cache
+def _field_converters(event_class: type) -> tuple[tuple[str, Callable[[str], Any]], ...]:
+    hints = typing.get_type_hints(event_class)
+    pairs = ((name, _converter(hint)) for name, hint in hints.items())
+    return tuple((name, conv) for name, conv in pairs if conv is not None)
+
+
+class JsonEventMapper(Mapper):
+    """Decodes UUID and datetime fields back to their types, guided by the event class."""
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        event = super().to_domain_event(stored_event)
+        state = event.__dict__
+        for name, convert in _field_converters(type(event)):
+            value = state.get(name)
+            if isinstance(value, str):
+                state[name] = convert(value)
+        return event
+
+
+SavedListener = Callable[[int], None]
+
+
+class EventStore(Application):
+    """Attune's one event-sourced application. Configure it with eventsourcing's env."""
+
+    name = "attune"
+    env: ClassVar[dict[str, str]] = {
+        "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
+        "MAPPER_TOPIC": get_topic(JsonEventMapper),
+    }
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self._listeners: list[SavedListener] = []
+        self._listeners_lock = threading.Lock()
+
+    def construct_recorder(self) -> ProcessRecorder:
+        return self.factory.process_recorder()
+
+    @property
+    def process_recorder(self) -> ProcessRecorder:
+        return typing.cast(ProcessRecorder, self.recorder)
+
+    def on_saved(self, listener: SavedListener) -> None:
+        """Call `listener(position)` after every successful write (the in-process wake-up)."""
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+    def record(
+        self, aggregates: Sequence[AttuneAggregate], tracking: Tracking | None = None
+    ) -> int:
+        """Write the aggregates' pending events (and the tracking) atomically.
+
+        Returns the store position of the last event written (0 when nothing was written).
+        """
+        processing = ProcessingEvent(tracking=tracking)
+        processing.collect_events(*aggregates)
+        if not processing.events and tracking is None:
+            return 0
+        recordings = self._record(processing)
+        position = max((r.notification.id for r in recordings), default=0)
+        if position:
+            for listener in list(self._listeners):
+                listener(position)
+        return position
+
+    def load(self, aggregate_id: UUID) -> AttuneAggregate | None:
+        try:
+            return typing.cast(AttuneAggregate, self.repository.get(aggregate_id))
+        except AggregateNotFoundError:
+            return None
+
+    def forget_cached(self) -> None:
+        """Empty the aggregate cache (after another writer changed aggregates we cached)."""
+        self._repository = self.construct_repository()
+
+    def read(self, after: int, limit: int) -> list[tuple[int, AttuneEvent]]:
+        """Domain events after position `after`, in log order, with their positions."""
+        notifications: Sequence[Notification] = self.recorder.select_notifications(
+            start=after + 1, limit=limit
+        )
+        to_event = self.mapper.to_domain_event
+        return [(n.id, typing.cast(AttuneEvent, to_event(n))) for n in notifications]
+
+    def position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def tracked_position(self, processor: str) -> int:
+        return self.process_recorder.max_tracking_id(processor) or 0
