@@ -32,11 +32,12 @@ class Cause:
     correlation_id: UUID | None = None
     causation_id: UUID | None = None
 
-    def caused_by(self, event: AttuneEvent, actor: str | None = None) -> Cause:
-        """The cause of something that `event` led to, in the same trace."""
-        return Cause(
-            actor=actor or self.actor,
-            at=event.timestamp,
+    @classmethod
+    def following(cls, event: AttuneEvent, actor: str, at: datetime) -> Cause:
+        """The cause of what `actor` does at `at` because of `event`, in the same trace."""
+        return cls(
+            actor=actor,
+            at=at,
             correlation_id=event.correlation_id or event.originator_id,
             causation_id=event_id(event.originator_id, event.originator_version),
         )

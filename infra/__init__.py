@@ -1,0 +1,1 @@
+"""Composition root, settings, adapters and the CLI: the only place that knows the wiring."""

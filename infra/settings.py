@@ -1,0 +1,64 @@
+"""Settings: `ATTUNE_` environment variables, then an optional `attune.yaml`, then defaults.
+
+Every setting has a safe default for `attune up`: state under `./.attune/`, API on
+127.0.0.1:8080, one local worker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATTUNE_", yaml_file="attune.yaml", extra="ignore")
+
+    state_dir: Path = Path(".attune")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    api_url: str | None = None  # how actions and the CLI reach the API; derived if unset
+    packs: list[Path] = [Path("packs")]
+    examples: bool = True
+    worker_concurrency: int = 8
+    poll_interval: float = 0.5
+    aggregate_cache_size: int = 20_000
+    log_level: str = "info"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls))
+
+    @property
+    def base_url(self) -> str:
+        return self.api_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def events_db(self) -> Path:
+        return self.state_dir / "events.db"
+
+    @property
+    def read_db(self) -> Path:
+        return self.state_dir / "read.db"
+
+    @property
+    def key_file(self) -> Path:
+        return self.state_dir / "secret.key"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """These settings with command-line options applied (None means 'not given')."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return self.model_copy(update=given)

@@ -1,0 +1,1 @@
+"""Stream processors, the worker, and the hosts that run them."""

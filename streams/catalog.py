@@ -1,0 +1,64 @@
+"""Processor state folded from configuration events: actions and rules by ref."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from attune.domain.definitions import ActionDefinition, RuleDefinition
+from attune.domain.events import AttuneEvent, event_name
+
+ACTION_EVENTS = frozenset({"action.registered", "action.updated"})
+RULE_EVENTS = frozenset({"rule.registered", "rule.updated"})
+
+
+def _definition(event: AttuneEvent) -> dict[str, Any]:
+    return event.definition  # type: ignore[attr-defined,no-any-return]
+
+
+class ActionCatalog:
+    """The current definition of every action, by ref."""
+
+    def __init__(self) -> None:
+        self._actions: dict[str, ActionDefinition] = {}
+
+    def observe(self, event: AttuneEvent) -> bool:
+        """Fold an action event in; True if the event was one."""
+        if event_name(event) not in ACTION_EVENTS:
+            return False
+        definition = ActionDefinition.model_validate(_definition(event))
+        self._actions[definition.ref] = definition
+        return True
+
+    def get(self, ref: str) -> ActionDefinition | None:
+        return self._actions.get(ref)
+
+
+class RuleIndex:
+    """Rules by the trigger type they listen to; the latest definition of each wins."""
+
+    def __init__(self) -> None:
+        self._by_ref: dict[str, RuleDefinition] = {}
+        self._by_trigger: dict[str, dict[str, RuleDefinition]] = defaultdict(dict)
+
+    def observe(self, event: AttuneEvent) -> bool:
+        if event_name(event) not in RULE_EVENTS:
+            return False
+        rule = RuleDefinition.model_validate(_definition(event))
+        previous = self._by_ref.get(rule.ref)
+        if previous is not None:
+            self._by_trigger[previous.trigger].pop(rule.ref, None)
+        self._by_ref[rule.ref] = rule
+        self._by_trigger[rule.trigger][rule.ref] = rule
+        return True
+
+    def get(self, ref: str) -> RuleDefinition | None:
+        return self._by_ref.get(ref)
+
+    def listening_to(self, trigger: str) -> list[RuleDefinition]:
+        """Enabled rules on this trigger type, in ref order (a stable order for replays)."""
+        rules = self._by_trigger.get(trigger, {})
+        return [rules[ref] for ref in sorted(rules) if rules[ref].enabled]
+
+    def all(self) -> list[RuleDefinition]:
+        return [self._by_ref[ref] for ref in sorted(self._by_ref)]

@@ -1,0 +1,141 @@
+"""The embedded host: one process tails the store's log and feeds every processor.
+
+It reads the notification log in batches (woken on every save, polling as a fallback) and
+gives each event to each processor. A processor's commands are applied together with its
+tracking position in one transaction, so after a crash it resumes exactly where it
+stopped: on start every processor folds the whole log into its state again, and only
+events past its recorded position produce commands. Timers tick from the same loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from attune.commands.models import Command
+from attune.domain.events import AttuneEvent
+from attune.streams.claims import ClaimRegistry
+from attune.streams.ports import CommandBus, EventLog, Processor
+from attune.streams.timers import IntervalTimer
+from eventsourcing.persistence import Tracking
+
+log = logging.getLogger(__name__)
+
+TRACK_EVERY = 1000  # record a quiet processor's position at least this often (in events)
+
+
+class EmbeddedHost:
+    def __init__(
+        self,
+        log_: EventLog,
+        bus: CommandBus,
+        processors: Sequence[Processor],
+        timer: IntervalTimer,
+        claims: ClaimRegistry,
+        clock: Callable[[], datetime],
+        live_workers: set[str],
+        batch_size: int = 500,
+        poll_interval: float = 0.5,
+    ) -> None:
+        self.log = log_
+        self.bus = bus
+        self.processors = list(processors)
+        self.timer = timer
+        self.claims = claims
+        self.clock = clock
+        self.live_workers = live_workers
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.position = 0
+        self._tracked = {p.name: log_.tracked_position(p.name) for p in self.processors}
+        self._listeners: list[Callable[[], None]] = []
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="embedded host", daemon=True)
+
+    def after_batch(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def wake(self, _position: int = 0) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        """Catch up with the log, abandon the runs of workers that are gone, then run."""
+        while self.step():
+            pass
+        for worker in self.claims.workers():
+            if worker not in self.live_workers:
+                reason = f"worker {worker} stopped while running it (Attune restarted)"
+                self._apply(self.claims.declare_lost(worker, reason, self.clock()), None)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                progressed = self.step()
+                self._apply(self.timer.tick(self.clock()), None)
+            except Exception:  # a failed write is retried from the same position
+                log.exception("embedded host step failed; retrying")
+                self._stopping.wait(1.0)
+                continue
+            if not progressed:
+                self._wake.wait(self._sleep_time())
+                self._wake.clear()
+
+    def _sleep_time(self) -> float:
+        due = self.timer.next_due()
+        if due is None:
+            return self.poll_interval
+        return max(0.0, min(self.poll_interval, (due - self.clock()).total_seconds()))
+
+    def step(self) -> bool:
+        """Process one batch of the log; False when there was nothing new."""
+        batch = self.log.read(self.position, self.batch_size)
+        if not batch:
+            return False
+        now = self.clock()
+        last = batch[-1][0]
+        for processor in self.processors:
+            commands = self._handle(processor, batch, now)
+            tracked = self._tracked[processor.name]
+            if commands or last - tracked >= TRACK_EVERY:
+                self._apply(commands, Tracking(processor.name, last))
+                self._tracked[processor.name] = last
+        self.position = last
+        for listener in self._listeners:
+            listener()
+        return True
+
+    def _handle(
+        self, processor: Processor, batch: list[tuple[int, AttuneEvent]], now: datetime
+    ) -> list[Command]:
+        tracked = self._tracked[processor.name]
+        commands: list[Command] = []
+        for position, event in batch:
+            emitted = processor.handle(event, now)
+            if position > tracked:  # below it, the commands were applied before a restart
+                commands.extend(emitted)
+        return commands
+
+    def _apply(self, commands: list[Command], tracking: Tracking | None) -> None:
+        if not commands and tracking is None:
+            return
+        while True:
+            try:
+                outcome = self.bus.apply_batch(commands, tracking)
+                break
+            except Exception:
+                if self._stopping.is_set():
+                    raise
+                log.exception("could not apply %d commands; retrying", len(commands))
+                time.sleep(0.5)
+        for command, refusal in outcome.refused:
+            log.warning("%s refused: %s", type(command).__name__, refusal)

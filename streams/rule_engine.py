@@ -1,0 +1,121 @@
+"""The rule engine: trigger events in, enforcements and execution requests out.
+
+On `trigger_event.fired` it creates an enforcement for every enabled rule on that trigger
+type whose trigger parameters and criteria match, with the rule's action parameters
+rendered against the event. On `enforcement.created` it requests the execution (or fails
+the enforcement with the reason, or disables it if the rule was disabled meanwhile).
+Every id it asks for derives from the event it handles.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from attune.commands import models as m
+from attune.domain.criteria import matches
+from attune.domain.definitions import RuleDefinition
+from attune.domain.enforcement import Enforcement
+from attune.domain.errors import DomainError
+from attune.domain.events import AttuneEvent, Cause, event_name
+from attune.domain.execution import Execution
+from attune.domain.parameters import validate_parameters
+from attune.domain.templates import render
+from attune.streams.catalog import ActionCatalog, RuleIndex
+
+ACTOR = "rule_engine"
+
+
+class RuleEngine:
+    name = "rule_engine"
+
+    def __init__(self) -> None:
+        self.rules = RuleIndex()
+        self.actions = ActionCatalog()
+
+    def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
+        if self.rules.observe(event) or self.actions.observe(event):
+            return []
+        kind = event_name(event)
+        if kind == "trigger_event.fired":
+            return self._enforce_rules(event, now)
+        if kind == "enforcement.created":
+            return self._request_execution(event, now)
+        return []
+
+    def _enforce_rules(self, fired: Any, now: datetime) -> list[m.Command]:
+        cause = Cause.following(fired, ACTOR, now)
+        context = {"event": {"id": str(fired.originator_id), "payload": fired.payload}}
+        commands: list[m.Command] = []
+        for rule in self.rules.listening_to(fired.trigger):
+            if not _listens_to(rule, fired.trigger_params) or not matches(rule.criteria, context):
+                continue
+            enforcement_id = Enforcement.id_for(rule.ref, fired.originator_id, fired.timestamp)
+            config, failure = _render(rule, context)
+            commands.append(
+                m.CreateEnforcement.because(
+                    cause,
+                    enforcement_id=enforcement_id,
+                    rule=rule.ref,
+                    trigger_event_id=fired.originator_id,
+                    trigger=fired.trigger,
+                    action=rule.action,
+                    config=config,
+                )
+            )
+            if failure:
+                commands.append(
+                    m.FailEnforcement.because(cause, enforcement_id=enforcement_id, reason=failure)
+                )
+        return commands
+
+    def _request_execution(self, created: Any, now: datetime) -> list[m.Command]:
+        cause = Cause.following(created, ACTOR, now)
+        enforcement_id = created.originator_id
+        if created.config is None:
+            return []  # rendering failed; the rule engine failed it when it created it
+        rule = self.rules.get(created.rule)
+        if rule is None or not rule.enabled:
+            return [m.DisableEnforcement.because(cause, enforcement_id=enforcement_id)]
+        failure = self._parameter_problem(created.action, created.config)
+        if failure:
+            return [m.FailEnforcement.because(cause, enforcement_id=enforcement_id, reason=failure)]
+        execution_id = Execution.id_for_enforcement(enforcement_id, created.timestamp)
+        return [
+            m.RequestExecution.because(
+                cause,
+                execution_id=execution_id,
+                action=created.action,
+                parameters=created.config,
+                enforcement_id=enforcement_id,
+                rule=created.rule,
+                trigger_event_id=created.trigger_event_id,
+            ),
+            m.MarkEnforcementProcessed.because(
+                cause, enforcement_id=enforcement_id, execution_id=execution_id
+            ),
+        ]
+
+    def _parameter_problem(self, action_ref: str, parameters: dict[str, Any]) -> str | None:
+        action = self.actions.get(action_ref)
+        if action is None:
+            return f"unknown action '{action_ref}'"
+        if not action.enabled:
+            return f"action '{action_ref}' is disabled"
+        try:
+            validate_parameters(action_ref, action.parameters, parameters)
+        except DomainError as problem:
+            return str(problem)
+        return None
+
+
+def _listens_to(rule: RuleDefinition, trigger_params: dict[str, Any]) -> bool:
+    """A rule that names trigger parameters listens only to the trigger with those params."""
+    return not rule.trigger_params or rule.trigger_params == trigger_params
+
+
+def _render(rule: RuleDefinition, context: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    try:
+        return render(rule.action_params, context), ""
+    except DomainError as problem:
+        return None, f"rule {rule.ref}: action_params: {problem}"

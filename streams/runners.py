@@ -1,0 +1,101 @@
+"""Runners: how an action's code is run once a worker holds its claim.
+
+`noop` runs in-process. The others start a subprocess in its own process group with the
+parameters as ONE JSON object on stdin (never in the environment), `ATTUNE_ACTION`,
+`ATTUNE_EXEC_ID` and `ATTUNE_API_URL` in its environment, capture stdout, stderr and the
+exit code, and kill the whole group when the action's timeout passes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from uuid import UUID
+
+from attune.domain.definitions import ActionDefinition
+
+MAX_OUTPUT_CHARS = 1_000_000  # larger output is truncated so events stay bounded
+Outcome = Literal["succeeded", "failed", "timeout"]
+PackLocator = Callable[[str], Path]  # pack ref -> its directory
+
+
+@dataclass(frozen=True)
+class RunResult:
+    outcome: Outcome
+    result: dict[str, Any] | None
+    error: str | None = None
+
+
+def _text(raw: bytes) -> str:
+    text = raw.decode("utf-8", errors="replace")
+    if text.endswith("\n"):
+        text = text[:-1]
+    if len(text) > MAX_OUTPUT_CHARS:
+        text = text[:MAX_OUTPUT_CHARS] + "\n[output truncated]"
+    return text
+
+
+def command_line(
+    action: ActionDefinition, parameters: dict[str, Any], packs: PackLocator
+) -> list[str]:
+    if action.runner_type == "local-shell-cmd":
+        return ["/bin/sh", "-c", str(parameters["cmd"])]
+    assert action.entry_point is not None  # guaranteed by ActionDefinition's validation
+    script = packs(action.pack) / "actions" / action.entry_point
+    if action.runner_type == "python-script":
+        return [sys.executable, str(script)]
+    return [str(script)] if os.access(script, os.X_OK) else ["/bin/sh", str(script)]
+
+
+def run_subprocess(
+    action: ActionDefinition,
+    execution_id: UUID,
+    parameters: dict[str, Any],
+    packs: PackLocator,
+    api_url: str,
+) -> RunResult:
+    env = dict(os.environ)
+    env.update(ATTUNE_ACTION=action.ref, ATTUNE_EXEC_ID=str(execution_id), ATTUNE_API_URL=api_url)
+    cwd = parameters.get("cwd") if action.runner_type == "local-shell-cmd" else None
+    try:
+        process = subprocess.Popen(
+            command_line(action, parameters, packs),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,  # its own process group, so a timeout kills its children
+        )
+    except OSError as problem:
+        return RunResult("failed", None, f"could not start the action: {problem}")
+    stdin = json.dumps(parameters).encode()
+    try:
+        out, err = process.communicate(stdin, timeout=action.timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        out, err = process.communicate()
+        result = {"exit_code": process.returncode, "stdout": _text(out), "stderr": _text(err)}
+        return RunResult("timeout", result, f"the action ran longer than {action.timeout:g} s")
+    result = {"exit_code": process.returncode, "stdout": _text(out), "stderr": _text(err)}
+    if process.returncode != 0:
+        return RunResult("failed", result, f"the action exited with code {process.returncode}")
+    if action.output_format == "json":
+        try:
+            result["data"] = json.loads(out or b"null")
+        except ValueError as problem:
+            return RunResult("failed", result, f"stdout is not valid JSON: {problem}")
+    return RunResult("succeeded", result)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the group may have ended already
+        os.killpg(process.pid, signal.SIGKILL)

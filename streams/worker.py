@@ -1,0 +1,202 @@
+"""The worker: takes executions scheduled for its pool, claims each, runs it, reports.
+
+An action never runs twice because a message arrived twice: the worker first claims the
+execution (`ClaimExecution`; the aggregate accepts one claimant) and starts the action
+only once the claim is confirmed. `WorkQueue` is the worker's state, folded from the log
+by the host like any processor's; the `Worker` drains it on its own threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from attune.commands import models as m
+from attune.domain.definitions import ActionDefinition
+from attune.domain.events import AttuneEvent, Cause, event_name
+from attune.domain.secrets import SEALED_KEY, is_sealed
+from attune.streams.catalog import ActionCatalog
+from attune.streams.claims import ENDING_EVENTS
+from attune.streams.ports import CommandBus, SecretOpener
+from attune.streams.runners import PackLocator, RunResult, run_subprocess
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    execution_id: UUID
+    action: ActionDefinition
+    parameters: dict[str, Any]  # secrets still sealed
+    correlation_id: UUID | None
+
+
+class WorkQueue:
+    """Executions scheduled for one pool and not yet taken, in scheduling order."""
+
+    def __init__(self, pool: str) -> None:
+        self.name = f"work_queue.{pool}"
+        self.pool = pool
+        self.actions = ActionCatalog()
+        self._requested: dict[UUID, tuple[str, dict[str, Any], UUID | None]] = {}
+        self._pending: dict[UUID, None] = {}
+        self._taken: set[UUID] = set()
+        self._lock = threading.Lock()
+
+    def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
+        if self.actions.observe(event):
+            return []
+        kind, execution_id = event_name(event), event.originator_id
+        with self._lock:
+            if kind == "execution.requested":
+                e: Any = event
+                self._requested[execution_id] = (e.action, e.parameters, e.correlation_id)
+            elif kind == "execution.scheduled":
+                if event.pool == self.pool and execution_id not in self._taken:  # type: ignore[attr-defined]
+                    self._pending[execution_id] = None
+            elif kind == "execution.claimed":
+                self._pending.pop(execution_id, None)
+                self._taken.add(execution_id)
+            elif kind in ENDING_EVENTS:
+                self._pending.pop(execution_id, None)
+                self._taken.discard(execution_id)
+                self._requested.pop(execution_id, None)
+        return []
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def take(self, limit: int, process_slots: int) -> list[Job]:
+        """Hand out up to `limit` jobs, at most `process_slots` of them needing a process."""
+        jobs: list[Job] = []
+        with self._lock:
+            for execution_id in list(self._pending):
+                if len(jobs) >= limit:
+                    break
+                action_ref, parameters, correlation_id = self._requested[execution_id]
+                action = self.actions.get(action_ref)
+                if action is None:
+                    continue  # cannot happen in log order: actions register before use
+                if action.runner_type != "noop":
+                    if process_slots == 0:
+                        continue
+                    process_slots -= 1
+                del self._pending[execution_id]
+                self._taken.add(execution_id)
+                jobs.append(Job(execution_id, action, parameters, correlation_id))
+        return jobs
+
+
+class Worker:
+    """Drains a WorkQueue: claims in batches, runs noop in-process and the rest as processes."""
+
+    def __init__(
+        self,
+        name: str,
+        queue: WorkQueue,
+        bus: CommandBus,
+        secrets: SecretOpener,
+        packs: PackLocator,
+        api_url: str,
+        clock: Callable[[], datetime],
+        concurrency: int = 8,
+        batch_size: int = 500,
+    ) -> None:
+        self.name = name
+        self.queue = queue
+        self.bus = bus
+        self.secrets = secrets
+        self.packs = packs
+        self.api_url = api_url
+        self.clock = clock
+        self.concurrency = concurrency
+        self.batch_size = batch_size
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._busy = 0
+        self._busy_lock = threading.Lock()
+        self._processes = ThreadPoolExecutor(concurrency, thread_name_prefix="action")
+        self._thread = threading.Thread(target=self._run, name=f"worker {name}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def notify(self) -> None:
+        """New work may be queued."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        self._thread.join(timeout)
+        self._processes.shutdown(wait=True, cancel_futures=True)
+
+    def _cause(self, job: Job) -> Cause:
+        return Cause(f"worker:{self.name}", self.clock(), job.correlation_id)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(0.5)
+            self._wake.clear()
+            while not self._stopping.is_set():
+                with self._busy_lock:
+                    free = self.concurrency - self._busy
+                jobs = self.queue.take(self.batch_size, free)
+                if not jobs:
+                    break
+                try:
+                    self._dispatch(jobs)
+                except Exception:  # keep the worker alive; the runs stay claimed → abandoned
+                    log.exception("worker %s failed to dispatch %d jobs", self.name, len(jobs))
+
+    def _dispatch(self, jobs: list[Job]) -> None:
+        claims = [
+            m.ClaimExecution.because(self._cause(j), execution_id=j.execution_id, worker=self.name)
+            for j in jobs
+        ]
+        refused = {c.execution_id for c, _ in self.bus.apply_batch(claims).refused}  # type: ignore[attr-defined]
+        confirmed = [j for j in jobs if j.execution_id not in refused]
+        in_process = [j for j in confirmed if j.action.runner_type == "noop"]
+        if in_process:
+            self.bus.apply_batch(
+                [self._completion(j, RunResult("succeeded", {})) for j in in_process]
+            )
+        for job in confirmed:
+            if job.action.runner_type != "noop":
+                with self._busy_lock:
+                    self._busy += 1
+                self._processes.submit(self._run_process, job)
+
+    def _run_process(self, job: Job) -> None:
+        try:
+            parameters = {
+                k: self.secrets.unseal(v[SEALED_KEY]) if is_sealed(v) else v
+                for k, v in job.parameters.items()
+            }
+            result = run_subprocess(
+                job.action, job.execution_id, parameters, self.packs, self.api_url
+            )
+        except Exception as problem:  # the run ends as failed instead of hanging in running
+            log.exception("execution %s could not run", job.execution_id)
+            result = RunResult("failed", None, f"the worker could not run the action: {problem}")
+        try:
+            self.bus.apply_batch([self._completion(job, result)])
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+            self._wake.set()
+
+    def _completion(self, job: Job, run: RunResult) -> m.CompleteExecution:
+        return m.CompleteExecution.because(
+            self._cause(job),
+            execution_id=job.execution_id,
+            outcome=run.outcome,
+            result=run.result,
+            error=run.error,
+        )

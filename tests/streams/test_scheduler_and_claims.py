@@ -1,0 +1,61 @@
+"""The scheduler and the claim registry, fed events directly."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from attune.commands import models as m
+from attune.streams.claims import ClaimRegistry
+from attune.streams.scheduler import Scheduler
+
+from tests.streams.events import at, execution_lifecycle
+
+A = UUID("019b0000-0000-7000-8000-00000000000a")
+B = UUID("019b0000-0000-7000-8000-00000000000b")
+
+
+def test_a_requested_execution_is_scheduled_on_the_local_pool() -> None:
+    requested = execution_lifecycle(A)[0]
+
+    [schedule] = Scheduler().handle(requested, at(1))
+
+    assert isinstance(schedule, m.ScheduleExecution)
+    assert (schedule.execution_id, schedule.pool, schedule.actor) == (A, "local", "scheduler")
+    assert schedule.correlation_id == A  # an API request starts its own trace
+
+
+def test_the_scheduler_ignores_other_events_and_repeats_itself_on_redelivery() -> None:
+    scheduler = Scheduler()
+    events = execution_lifecycle(A)
+    assert [scheduler.handle(e, at(1)) for e in events[1:]] == [[], [], []]
+    assert scheduler.handle(events[0], at(1)) == scheduler.handle(events[0], at(1))
+
+
+def test_the_scheduler_answers_each_execution_whatever_the_interleaving() -> None:
+    a, b = execution_lifecycle(A), execution_lifecycle(B)
+    for order in ([a[0], b[0]], [b[0], a[0]]):
+        scheduler = Scheduler()
+        scheduled = {c.execution_id for e in order for c in scheduler.handle(e, at(1))}  # type: ignore[attr-defined]
+        assert scheduled == {A, B}
+
+
+def test_a_lost_worker_has_its_running_executions_abandoned() -> None:
+    claims = ClaimRegistry()
+    running_a = execution_lifecycle(A, worker="old", end=None)
+    finished_b = execution_lifecycle(B, worker="old")
+    for event in [*running_a, *finished_b, *running_a]:  # redelivery changes nothing
+        assert claims.handle(event, at(1)) == []
+
+    assert claims.workers() == ["old"]
+    [abandon] = claims.declare_lost("old", "worker restarted", at(2))
+
+    assert isinstance(abandon, m.AbandonExecution)
+    assert (abandon.execution_id, abandon.reason) == (A, "worker restarted")
+    assert claims.declare_lost("someone-else", "x", at(2)) == []
+
+
+def test_an_abandoned_or_finished_run_is_no_longer_held() -> None:
+    claims = ClaimRegistry()
+    for event in execution_lifecycle(A, worker="old", end="abandon"):
+        claims.handle(event, at(1))
+    assert claims.workers() == []
