@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict
+
 from attune.domain.definitions import (
     ActionDefinition,
     PackDefinition,
@@ -18,7 +20,6 @@ from attune.domain.definitions import (
     TriggerTypeDefinition,
 )
 from attune.domain.events import Cause
-from pydantic import BaseModel, ConfigDict
 
 
 class Command(BaseModel):

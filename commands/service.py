@@ -13,13 +13,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from eventsourcing.persistence import IntegrityError, Tracking
+
 from attune.commands.handlers import HANDLERS
 from attune.commands.models import Command
 from attune.commands.ports import SecretBox
 from attune.commands.store import EventStore
 from attune.commands.unit_of_work import UnitOfWork
 from attune.domain.errors import DomainError
-from eventsourcing.persistence import IntegrityError, Tracking
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,7 @@ from functools import cache
 from typing import Any, ClassVar
 from uuid import UUID
 
-import attune.domain.catalogue  # noqa: F401  (registers every event topic)
 import orjson
-from attune.domain.events import AttuneAggregate, AttuneEvent
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import (
     Mapper,
@@ -29,6 +27,9 @@ from eventsourcing.persistence import (
     Transcoder,
 )
 from eventsourcing.utils import get_topic
+
+import attune.domain.catalogue  # noqa: F401  (registers every event topic)
+from attune.domain.events import AttuneAggregate, AttuneEvent
 
 
 class OrjsonTranscoder(Transcoder):

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from attune.domain.templates import is_missing, lookup
 from pydantic import BaseModel, ConfigDict
+
+from attune.domain.templates import is_missing, lookup
 
 
 class Condition(BaseModel):

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
 from attune.domain.criteria import OPERATORS, Condition
 from attune.domain.parameters import ParameterSpec
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 REF_PATTERN = r"^[a-z0-9_][a-z0-9_\-]*\.[A-Za-z0-9_\-\.]+$"
 NAME_PATTERN = r"^[a-z0-9_][a-z0-9_\-]*$"
@@ -30,6 +31,9 @@ class PackDefinition(Definition):
     label: str = ""
     description: str = ""
     version: str = "0.1.0"
+    author: str = ""
+    email: str = ""
+    keywords: list[str] = []
 
 
 class ActionDefinition(Definition):

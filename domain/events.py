@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from attune.domain.ids import event_id
 from eventsourcing.domain import Aggregate
+
+from attune.domain.ids import event_id
 
 BASE_EVENT_FIELDS = frozenset(
     {"originator_id", "originator_version", "timestamp", "originator_topic"}

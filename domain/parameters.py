@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from attune.domain.errors import InvalidParameters, ParameterProblem
 from pydantic import BaseModel, ConfigDict
+
+from attune.domain.errors import InvalidParameters, ParameterProblem
 
 ParamType = Literal["string", "integer", "number", "boolean", "array", "object"]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from attune.domain.errors import TemplateError
 
-_EXPR = re.compile(r"\{\{\s*(.*?)\s*\}\}")
+_EXPR = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 _PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")
 _MISSING = object()
 

@@ -15,12 +15,13 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from eventsourcing.persistence import Tracking
+
 from attune.commands.models import Command
 from attune.domain.events import AttuneEvent
 from attune.streams.claims import ClaimRegistry
 from attune.streams.ports import CommandBus, EventLog, Processor
 from attune.streams.timers import IntervalTimer
-from eventsourcing.persistence import Tracking
 
 log = logging.getLogger(__name__)
 

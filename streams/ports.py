@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from eventsourcing.persistence import Tracking
+
 from attune.commands.models import Command
 from attune.commands.service import Outcome
 from attune.domain.events import AttuneEvent
-from eventsourcing.persistence import Tracking
 
 
 class Processor(Protocol):

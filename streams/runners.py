@@ -24,7 +24,7 @@ from attune.domain.definitions import ActionDefinition
 
 MAX_OUTPUT_CHARS = 1_000_000  # larger output is truncated so events stay bounded
 Outcome = Literal["succeeded", "failed", "timeout"]
-PackLocator = Callable[[str], Path]  # pack ref -> its directory
+EntryPointLocator = Callable[[str, str], Path]  # (pack ref, entry point) -> the file
 
 
 @dataclass(frozen=True)
@@ -44,22 +44,22 @@ def _text(raw: bytes) -> str:
 
 
 def command_line(
-    action: ActionDefinition, parameters: dict[str, Any], packs: PackLocator
+    action: ActionDefinition, parameters: dict[str, Any], locate: EntryPointLocator
 ) -> list[str]:
     if action.runner_type == "local-shell-cmd":
         return ["/bin/sh", "-c", str(parameters["cmd"])]
     assert action.entry_point is not None  # guaranteed by ActionDefinition's validation
-    script = packs(action.pack) / "actions" / action.entry_point
+    script = str(locate(action.pack, action.entry_point))
     if action.runner_type == "python-script":
-        return [sys.executable, str(script)]
-    return [str(script)] if os.access(script, os.X_OK) else ["/bin/sh", str(script)]
+        return [sys.executable, script]
+    return ["/bin/sh", script]
 
 
 def run_subprocess(
     action: ActionDefinition,
     execution_id: UUID,
     parameters: dict[str, Any],
-    packs: PackLocator,
+    locate: EntryPointLocator,
     api_url: str,
 ) -> RunResult:
     env = dict(os.environ)
@@ -67,7 +67,7 @@ def run_subprocess(
     cwd = parameters.get("cwd") if action.runner_type == "local-shell-cmd" else None
     try:
         process = subprocess.Popen(
-            command_line(action, parameters, packs),
+            command_line(action, parameters, locate),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

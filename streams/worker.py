@@ -24,7 +24,7 @@ from attune.domain.secrets import SEALED_KEY, is_sealed
 from attune.streams.catalog import ActionCatalog
 from attune.streams.claims import ENDING_EVENTS
 from attune.streams.ports import CommandBus, SecretOpener
-from attune.streams.runners import PackLocator, RunResult, run_subprocess
+from attune.streams.runners import EntryPointLocator, RunResult, run_subprocess
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class Worker:
         queue: WorkQueue,
         bus: CommandBus,
         secrets: SecretOpener,
-        packs: PackLocator,
+        locate: EntryPointLocator,
         api_url: str,
         clock: Callable[[], datetime],
         concurrency: int = 8,
@@ -112,7 +112,7 @@ class Worker:
         self.queue = queue
         self.bus = bus
         self.secrets = secrets
-        self.packs = packs
+        self.locate = locate
         self.api_url = api_url
         self.clock = clock
         self.concurrency = concurrency
@@ -180,7 +180,7 @@ class Worker:
                 for k, v in job.parameters.items()
             }
             result = run_subprocess(
-                job.action, job.execution_id, parameters, self.packs, self.api_url
+                job.action, job.execution_id, parameters, self.locate, self.api_url
             )
         except Exception as problem:  # the run ends as failed instead of hanging in running
             log.exception("execution %s could not run", job.execution_id)

@@ -6,7 +6,6 @@ from typing import Any
 
 from attune.commands import models as m
 from attune.streams.rule_engine import RuleEngine
-
 from tests.streams.events import (
     action_registered,
     at,

@@ -7,7 +7,6 @@ from uuid import UUID
 from attune.commands import models as m
 from attune.streams.claims import ClaimRegistry
 from attune.streams.scheduler import Scheduler
-
 from tests.streams.events import at, execution_lifecycle
 
 A = UUID("019b0000-0000-7000-8000-00000000000a")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from attune.commands import models as m
 from attune.domain.trigger_event import TriggerEvent
 from attune.streams.timers import IntervalTimer
-
 from tests.streams.events import T0, at, rule_registered
 
 EVERY_10S = {"unit": "seconds", "delta": 10}

@@ -6,7 +6,6 @@ from uuid import UUID
 
 from attune.domain.execution import Execution
 from attune.streams.worker import WorkQueue
-
 from tests.streams.events import CAUSE, action_registered, at
 
 A = UUID("019b0000-0000-7000-8000-00000000000a")

@@ -1,0 +1,135 @@
+"""What packs provide: packs, actions, trigger types and rules (GET /api/v1/...).
+
+Each item carries the fields people filter on and its whole definition as registered.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, computed_field
+
+from attune.api.dependencies import ReadConnection
+from attune.api.errors import PROJECTION_BEHIND, Message
+from attune.api.pagination import Page, PageWindow, page_of
+from attune.commands.errors import UnknownEntity
+from attune.projections import queries
+
+router = APIRouter()
+
+PackFilter = Annotated[str | None, Query(description="Only components of this pack.")]
+
+
+class Component(BaseModel):
+    ref: str
+    description: str
+    definition: dict[str, Any]
+    registered_at: datetime
+    updated_at: datetime
+
+
+class Pack(Component):
+    label: str
+    version: str
+
+
+class PackPage(Page[Pack]):
+    pass
+
+
+class Action(Component):
+    pack: str
+    name: str
+    runner_type: str
+    enabled: bool
+
+    @computed_field(description="The parameter schema, as in the definition.")  # type: ignore[prop-decorator]
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return dict(self.definition["parameters"])
+
+
+class ActionPage(Page[Action]):
+    pass
+
+
+class TriggerType(Component):
+    pack: str
+    name: str
+
+
+class TriggerTypePage(Page[TriggerType]):
+    pass
+
+
+class Rule(Component):
+    pack: str
+    name: str
+    trigger: str
+    action: str
+    enabled: bool
+
+
+class RulePage(Page[Rule]):
+    pass
+
+
+@router.get("/packs", tags=["packs"], responses=PROJECTION_BEHIND)
+def list_packs(connection: ReadConnection, window: PageWindow) -> PackPage:
+    listing = queries.list_packs(connection, limit=window.limit, offset=window.offset)
+    return page_of(PackPage, listing, window)
+
+
+@router.get("/actions", tags=["actions"], responses=PROJECTION_BEHIND)
+def list_actions(
+    connection: ReadConnection, window: PageWindow, pack: PackFilter = None
+) -> ActionPage:
+    listing = queries.list_actions(connection, pack=pack, limit=window.limit, offset=window.offset)
+    return page_of(ActionPage, listing, window)
+
+
+@router.get(
+    "/actions/{ref}",
+    tags=["actions"],
+    responses={404: {"model": Message, "description": "Unknown action"}} | PROJECTION_BEHIND,
+)
+def get_action(
+    connection: ReadConnection, ref: Annotated[str, Path(description="The action's ref.")]
+) -> Action:
+    row = queries.get_action(connection, ref)
+    if row is None:
+        raise UnknownEntity("action", ref)
+    return Action.model_validate(row)
+
+
+@router.get("/triggers", tags=["triggers"], responses=PROJECTION_BEHIND)
+def list_trigger_types(
+    connection: ReadConnection, window: PageWindow, pack: PackFilter = None
+) -> TriggerTypePage:
+    listing = queries.list_trigger_types(
+        connection, pack=pack, limit=window.limit, offset=window.offset
+    )
+    return page_of(TriggerTypePage, listing, window)
+
+
+@router.get("/rules", tags=["rules"], responses=PROJECTION_BEHIND)
+def list_rules(
+    connection: ReadConnection,
+    window: PageWindow,
+    pack: PackFilter = None,
+    trigger: Annotated[str | None, Query(description="Only rules on this trigger type.")] = None,
+    action: Annotated[str | None, Query(description="Only rules running this action.")] = None,
+    enabled: Annotated[bool | None, Query(description="Only enabled (or disabled) rules.")] = None,
+) -> RulePage:
+    listing = queries.list_rules(
+        connection,
+        pack=pack,
+        trigger=trigger,
+        action=action,
+        enabled=enabled,
+        limit=window.limit,
+        offset=window.offset,
+    )
+    return page_of(RulePage, listing, window)

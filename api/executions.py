@@ -1,0 +1,162 @@
+"""Executions: request one (POST), list them, read one and its history (GET).
+
+A request is applied to the store synchronously: the answer is the outcome (202 with the
+new id and store position, or a 4xx naming what is wrong). Parameters are shown with every
+secret masked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from attune.api.dependencies import ReadConnection, Services
+from attune.api.errors import PROJECTION_BEHIND, Message, Problems, Responses
+from attune.api.pagination import Page, PageWindow, page_of
+from attune.api.time_range import Since, Until
+from attune.commands.errors import UnknownEntity
+from attune.commands.models import RequestExecution
+from attune.domain.definitions import REF_PATTERN
+from attune.domain.execution import ExecutionStatus
+from attune.domain.ids import new_runtime_id
+from attune.domain.secrets import masked
+from attune.projections import queries
+
+router = APIRouter(prefix="/executions", tags=["executions"])
+
+ExecutionId = Annotated[UUID, Path(description="The execution's id.")]
+API_ACTOR = "api"
+
+
+class ExecutionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(
+        pattern=REF_PATTERN, description="The action's ref.", examples=["core.echo"]
+    )
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The action's parameters; secret ones are sealed before they are stored.",
+        examples=[{"message": "hello"}],
+    )
+
+
+class ExecutionAccepted(BaseModel):
+    id: UUID
+    status: ExecutionStatus
+    position: int = Field(description="The store position of the request; pass it to reads.")
+
+
+class Execution(BaseModel):
+    id: UUID
+    action: str
+    parameters: dict[str, Any] = Field(description="Secret values are shown as ********.")
+    status: ExecutionStatus
+    pool: str | None
+    worker: str | None
+    result: dict[str, Any] | None
+    error: str | None
+    enforcement_id: UUID | None
+    rule: str | None
+    trigger_event_id: UUID | None
+    created_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    updated_at: datetime
+    correlation_id: UUID | None
+
+    @field_validator("parameters")
+    @classmethod
+    def _mask_secrets(cls, parameters: dict[str, Any]) -> dict[str, Any] | None:
+        return masked(parameters)
+
+
+class ExecutionPage(Page[Execution]):
+    pass
+
+
+class HistoryEntry(BaseModel):
+    position: int = Field(description="The store position of the domain event.")
+    event: str = Field(description="The domain event's name, e.g. execution.scheduled.")
+    status: ExecutionStatus = Field(description="The execution's status after the event.")
+    occurred_at: datetime
+    actor: str
+    details: dict[str, Any]
+
+
+_READ_ONE: Responses = {
+    404: {"model": Message, "description": "Unknown execution"}
+} | PROJECTION_BEHIND
+
+
+@router.post(
+    "",
+    status_code=202,
+    responses={
+        404: {"model": Message, "description": "Unknown action"},
+        409: {"model": Message, "description": "The action is disabled"},
+        422: {"model": Problems, "description": "Invalid parameters"},
+    },
+)
+def request_execution(body: ExecutionRequest, services: Services) -> ExecutionAccepted:
+    now = services.clock()
+    execution_id = new_runtime_id(now, services.entropy(10))
+    position = services.commands.execute(
+        RequestExecution(
+            actor=API_ACTOR,
+            at=now,
+            correlation_id=execution_id,
+            execution_id=execution_id,
+            action=body.action,
+            parameters=body.parameters,
+        )
+    )
+    return ExecutionAccepted(id=execution_id, status=ExecutionStatus.REQUESTED, position=position)
+
+
+@router.get("", responses=PROJECTION_BEHIND)
+def list_executions(
+    connection: ReadConnection,
+    window: PageWindow,
+    status: Annotated[ExecutionStatus | None, Query(description="Only in this status.")] = None,
+    action: Annotated[str | None, Query(description="Only runs of this action.")] = None,
+    rule: Annotated[str | None, Query(description="Only runs this rule requested.")] = None,
+    since: Since = None,
+    until: Until = None,
+) -> ExecutionPage:
+    listing = queries.list_executions(
+        connection,
+        status=None if status is None else status.value,
+        action=action,
+        rule=rule,
+        since=since,
+        until=until,
+        limit=window.limit,
+        offset=window.offset,
+    )
+    return page_of(ExecutionPage, listing, window)
+
+
+@router.get("/{execution_id}", responses=_READ_ONE)
+def get_execution(connection: ReadConnection, execution_id: ExecutionId) -> Execution:
+    row = queries.get_execution(connection, execution_id)
+    if row is None:
+        raise UnknownEntity("execution", execution_id)
+    return Execution.model_validate(row)
+
+
+@router.get("/{execution_id}/history", responses=_READ_ONE)
+def get_execution_history(
+    connection: ReadConnection, execution_id: ExecutionId
+) -> list[HistoryEntry]:
+    """The execution's lifecycle, one entry per domain event, oldest first."""
+    if queries.get_execution(connection, execution_id) is None:
+        raise UnknownEntity("execution", execution_id)
+    return [
+        HistoryEntry.model_validate(row)
+        for row in queries.execution_history(connection, execution_id)
+    ]

@@ -1,0 +1,212 @@
+"""The composition root: builds Attune from settings, wiring adapters into the core.
+
+`build_embedded` assembles everything `attune up` runs in one process: the SQLite event
+store, the secret box, the command service, the read models and their projector, the
+stream processors on the embedded host, one local worker, and the API.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy
+from fastapi import FastAPI
+
+from attune.api.app import create_app
+from attune.api.dependencies import ApiServices
+from attune.commands import models as m
+from attune.commands.service import CommandService
+from attune.commands.store import EventStore
+from attune.infra.pack_loader import (
+    LoadedPack,
+    PackProblem,
+    entry_point_path,
+    find_packs,
+    load_packs,
+    shipped_packs_root,
+)
+from attune.infra.projection_runner import ProjectionRunner
+from attune.infra.secret_box import AesGcmSecretBox, load_or_create_key
+from attune.infra.settings import Settings
+from attune.infra.state_lock import StateLock
+from attune.projections.projector import PositionWatch, Projector
+from attune.streams.claims import ClaimRegistry
+from attune.streams.embedded import EmbeddedHost
+from attune.streams.rule_engine import RuleEngine
+from attune.streams.scheduler import LOCAL_POOL, Scheduler
+from attune.streams.timers import IntervalTimer
+from attune.streams.worker import Worker, WorkQueue
+
+log = logging.getLogger("attune")
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_store(settings: Settings) -> EventStore:
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    return EventStore(
+        {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.events_db),
+            "SQLITE_LOCK_TIMEOUT": "30",
+            # One process writes the embedded store, so cached aggregates stay current.
+            "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size),
+            "AGGREGATE_CACHE_FASTFORWARD": "n",
+        }
+    )
+
+
+def open_read_engine(settings: Settings) -> sqlalchemy.Engine:
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    engine = sqlalchemy.create_engine(f"sqlite:///{settings.read_db}")
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def _wal(connection, _record):  # type: ignore[no-untyped-def]
+        # WAL lets the API read while the projector writes.
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+
+    return engine
+
+
+def pack_directories(settings: Settings) -> list[Path]:
+    shipped = shipped_packs_root()
+    directories = [shipped / "core"]
+    if settings.examples:
+        directories.append(shipped / "examples")
+    return directories + find_packs(p for p in settings.packs if p.exists())
+
+
+def register_packs(
+    commands: CommandService, packs: Iterable[LoadedPack], clock: Clock
+) -> list[str]:
+    """Register each pack's components (unchanged ones record nothing); return refusals."""
+    refusals: list[str] = []
+    for loaded in packs:
+        at = clock()
+        batch: list[m.Command] = [
+            m.RegisterPack(actor="pack_loader", at=at, definition=loaded.pack)
+        ]
+        batch += [
+            m.RegisterTriggerType(actor="pack_loader", at=at, definition=d)
+            for d in loaded.trigger_types
+        ]
+        batch += [
+            m.RegisterAction(actor="pack_loader", at=at, definition=d) for d in loaded.actions
+        ]
+        batch += [m.RegisterRule(actor="pack_loader", at=at, definition=d) for d in loaded.rules]
+        outcome = commands.apply_batch(batch)
+        refusals += [f"pack {loaded.pack.ref}: {refusal}" for _, refusal in outcome.refused]
+    return refusals
+
+
+@dataclass
+class Embedded:
+    """Everything `attune up` runs, built but not started."""
+
+    settings: Settings
+    lock: StateLock
+    store: EventStore
+    commands: CommandService
+    read_engine: sqlalchemy.Engine
+    projection: ProjectionRunner
+    host: EmbeddedHost
+    worker: Worker
+    app: FastAPI
+    packs: list[LoadedPack] = field(default_factory=list)
+    problems: list[PackProblem] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.projection.start()
+        self.host.start()  # catches up with the log before anything new happens
+        self.worker.start()
+
+    def stop(self) -> None:
+        self.worker.stop()
+        self.host.stop()
+        self.projection.stop()
+        self.lock.release()
+
+
+def build_embedded(settings: Settings, clock: Clock = utc_now) -> Embedded:
+    lock = StateLock(settings.state_dir).acquire()
+    store = open_store(settings)
+    secrets = AesGcmSecretBox(load_or_create_key(settings.key_file))
+    commands = CommandService(store, secrets)
+
+    loaded, problems = load_packs(pack_directories(settings))
+    problems += [p for pack in loaded for p in pack.problems]
+    for refusal in register_packs(commands, loaded, clock):
+        log.error("%s", refusal)
+    pack_dirs = {pack.pack.ref: pack.directory for pack in loaded}
+
+    def locate_entry_point(pack: str, entry_point: str) -> Path:
+        if pack not in pack_dirs:
+            raise LookupError(f"pack '{pack}' is not installed here")
+        return entry_point_path(pack_dirs[pack], entry_point)
+
+    read_engine = open_read_engine(settings)
+    watch = PositionWatch()
+    projector = Projector(read_engine, watch)
+    projection = ProjectionRunner(store, projector, settings.poll_interval)
+
+    worker_name = f"local@{socket.gethostname()}/{os.getpid()}-{os.urandom(3).hex()}"
+    queue = WorkQueue(LOCAL_POOL)
+    worker = Worker(
+        worker_name,
+        queue,
+        commands,
+        secrets,
+        locate_entry_point,
+        settings.base_url,
+        clock,
+        concurrency=settings.worker_concurrency,
+    )
+    timer, claims = IntervalTimer(), ClaimRegistry()
+    host = EmbeddedHost(
+        store,
+        commands,
+        [RuleEngine(), Scheduler(), timer, claims, queue],
+        timer,
+        claims,
+        clock,
+        live_workers={worker_name},
+        poll_interval=settings.poll_interval,
+    )
+    host.after_batch(worker.notify)
+    store.on_saved(host.wake)
+    store.on_saved(projection.wake)
+
+    app = create_app(
+        ApiServices(
+            commands=commands,
+            read_engine=read_engine,
+            projection=watch,
+            store_position=store.position,
+            clock=clock,
+            entropy=os.urandom,
+        )
+    )
+    return Embedded(
+        settings,
+        lock,
+        store,
+        commands,
+        read_engine,
+        projection,
+        host,
+        worker,
+        app,
+        loaded,
+        problems,
+    )

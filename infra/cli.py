@@ -1,0 +1,300 @@
+"""The `attune` command line: `up` runs Attune; the other verbs talk to its API.
+
+Output is a table for people, or JSON with `--json` for scripts. Errors from the API are
+printed as the API worded them, and the command exits non-zero.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+
+from attune.domain.execution import TERMINAL
+from attune.infra.settings import Settings
+
+TABLE_COLUMNS = {
+    "executions": ["id", "action", "status", "created_at", "ended_at"],
+    "rules": ["ref", "trigger", "action", "enabled"],
+    "actions": ["ref", "runner_type", "description"],
+    "packs": ["ref", "version", "description"],
+}
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]  # type: ignore[no-any-return]
+
+
+def _client(ctx: click.Context) -> httpx.Client:
+    return httpx.Client(base_url=_settings(ctx).base_url, timeout=30.0)
+
+
+def _call(ctx: click.Context, method: str, path: str, **kwargs: Any) -> Any:
+    try:
+        with _client(ctx) as client:
+            response = client.request(method, path, **kwargs)
+    except httpx.TransportError as problem:
+        raise click.ClickException(
+            f"cannot reach the Attune API at {_settings(ctx).base_url} ({problem}); "
+            "is `attune up` running?"
+        ) from None
+    if response.status_code >= 400:
+        raise click.ClickException(_error_text(response))
+    return response.json()
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail", response.text)
+    except ValueError:
+        detail = response.text
+    if isinstance(detail, list):
+        detail = "; ".join(
+            f"{d.get('parameter') or '.'.join(map(str, d.get('loc', [])))}: "
+            f"{d.get('message') or d.get('msg')}"
+            for d in detail
+        )
+    return f"{response.status_code}: {detail}"
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: list[str]) -> None:
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for r in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _emit(ctx: click.Context, payload: Any, kind: str) -> None:
+    if ctx.obj["json"]:
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        print_table(payload["items"], TABLE_COLUMNS[kind])
+
+
+@click.group()
+@click.option("--api-url", envvar="ATTUNE_API_URL", help="API to talk to (default: local).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@click.pass_context
+def main(ctx: click.Context, api_url: str | None, as_json: bool) -> None:
+    """Attune: event-driven automation. Start it with `attune up`."""
+    ctx.obj = {"settings": Settings().with_overrides(api_url=api_url), "json": as_json}
+
+
+@main.command()
+@click.option("--port", type=int, help="API port (default 8080).")
+@click.option("--host", help="API address (default 127.0.0.1).")
+@click.option(
+    "--packs",
+    "packs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A directory of packs to register (repeatable; default ./packs).",
+)
+@click.option("--no-examples", is_flag=True, help="Do not register the examples pack.")
+@click.option("--state-dir", type=click.Path(path_type=Path), help="Default ./.attune")
+@click.pass_context
+def up(
+    ctx: click.Context,
+    port: int | None,
+    host: str | None,
+    packs: tuple[Path, ...],
+    no_examples: bool,
+    state_dir: Path | None,
+) -> None:
+    """Run all of Attune in this process: store, processors, worker, API."""
+    import uvicorn
+
+    from attune.infra.bootstrap import build_embedded
+    from attune.infra.state_lock import StateDirectoryBusy
+
+    settings = _settings(ctx).with_overrides(
+        port=port,
+        host=host,
+        packs=list(packs) or None,
+        state_dir=state_dir,
+        examples=False if no_examples else None,
+    )
+    if port is not None and ctx.obj["settings"].api_url is None:
+        settings = settings.with_overrides(api_url=f"http://{settings.host}:{port}")
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        attune = build_embedded(settings)
+    except StateDirectoryBusy as busy:
+        raise click.ClickException(str(busy)) from None
+    for problem in attune.problems:
+        click.echo(f"pack problem: {problem}", err=True)
+    attune.start()
+    click.echo(
+        f"Attune is up: API {settings.base_url} (docs at {settings.base_url}/docs), "
+        f"state in {settings.state_dir}, packs: {', '.join(p.pack.ref for p in attune.packs)}",
+        err=True,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(attune.app, host=settings.host, port=settings.port, log_level="warning")
+    )
+    try:
+        server.run()
+    finally:
+        attune.stop()
+
+
+def _parse_assignments(assignments: Sequence[str]) -> dict[str, Any]:
+    parameters: dict[str, Any] = {}
+    for item in assignments:
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"'{item}' is not key=value", param_hint="PARAMETERS")
+        parameters[name] = text
+    return parameters
+
+
+def _typed(ctx: click.Context, action: str, parameters: dict[str, str]) -> dict[str, Any]:
+    """Give each key=value text the type the action declares for it."""
+    from attune.domain.parameters import coerce_text, parse_schema
+
+    found = _call(ctx, "GET", f"/api/v1/actions/{action}")
+    schema = parse_schema(found.get("parameters") or {})
+    return {name: coerce_text(schema, name, text) for name, text in parameters.items()}
+
+
+@main.command()
+@click.argument("action")
+@click.argument("parameters", nargs=-1)
+@click.option("--wait", is_flag=True, help="Wait for the execution to end; print its output.")
+@click.option("--timeout", type=float, default=600.0, help="Seconds to wait with --wait.")
+@click.pass_context
+def run(
+    ctx: click.Context, action: str, parameters: tuple[str, ...], wait: bool, timeout: float
+) -> None:
+    """Run ACTION with key=value PARAMETERS."""
+    given = _typed(ctx, action, _parse_assignments(parameters))
+    accepted = _call(
+        ctx, "POST", "/api/v1/executions", json={"action": action, "parameters": given}
+    )
+    if not wait:
+        _show_execution(ctx, accepted)
+        return
+    execution = _wait_for_end(ctx, accepted["id"], accepted["position"], timeout)
+    _show_execution(ctx, execution)
+    if execution["status"] != "succeeded":
+        sys.exit(1)
+
+
+def _wait_for_end(ctx: click.Context, execution_id: str, position: int, timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        execution = _call(
+            ctx, "GET", f"/api/v1/executions/{execution_id}", params={"position": position}
+        )
+        if execution["status"] in TERMINAL or time.monotonic() > deadline:
+            return execution
+        time.sleep(delay)
+        delay = min(delay * 1.5, 1.0)
+
+
+def _show_execution(ctx: click.Context, execution: dict[str, Any]) -> None:
+    if ctx.obj["json"]:
+        click.echo(json.dumps(execution, indent=2))
+        return
+    click.echo(f"id: {execution['id']}")
+    click.echo(f"status: {execution['status']}")
+    if execution.get("error"):
+        click.echo(f"error: {execution['error']}")
+    result = execution.get("result") or {}
+    if "data" in result:
+        click.echo(json.dumps(result["data"], indent=2))
+    elif result.get("stdout"):
+        click.echo(result["stdout"])
+    if result.get("stderr"):
+        click.echo(result["stderr"], err=True)
+
+
+@main.group()
+def execution() -> None:
+    """Inspect executions."""
+
+
+@execution.command("list")
+@click.option("--status")
+@click.option("--action")
+@click.option("--limit", type=int, default=50)
+@click.pass_context
+def execution_list(ctx: click.Context, status: str | None, action: str | None, limit: int) -> None:
+    params = {k: v for k, v in {"status": status, "action": action, "limit": limit}.items() if v}
+    _emit(ctx, _call(ctx, "GET", "/api/v1/executions", params=params), "executions")
+
+
+@execution.command("get")
+@click.argument("execution_id")
+@click.pass_context
+def execution_get(ctx: click.Context, execution_id: str) -> None:
+    _show_execution(ctx, _call(ctx, "GET", f"/api/v1/executions/{execution_id}"))
+
+
+def _list_command(group: click.Group, kind: str) -> None:
+    @group.command("list", help=f"List {kind}.")
+    @click.option("--limit", type=int, default=100)
+    @click.pass_context
+    def list_(ctx: click.Context, limit: int) -> None:
+        _emit(ctx, _call(ctx, "GET", f"/api/v1/{kind}", params={"limit": limit}), kind)
+
+
+for _kind, _help in (
+    ("rule", "Inspect rules."),
+    ("action", "Inspect actions."),
+    ("pack", "Inspect packs."),
+):
+    _group = click.Group(_kind, help=_help)
+    _list_command(_group, f"{_kind}s")
+    main.add_command(_group)
+
+
+@main.group()
+def replay() -> None:
+    """Rebuild state from the event log."""
+
+
+@replay.command("projections")
+@click.option("--state-dir", type=click.Path(path_type=Path))
+@click.pass_context
+def replay_projections(ctx: click.Context, state_dir: Path | None) -> None:
+    """Drop the read models and rebuild them from the whole log (Attune must be stopped)."""
+    from attune.infra.bootstrap import open_read_engine, open_store
+    from attune.infra.state_lock import StateDirectoryBusy, StateLock
+    from attune.projections.rebuild import rebuild
+
+    settings = _settings(ctx).with_overrides(state_dir=state_dir)
+    if not settings.events_db.exists():
+        raise click.ClickException(f"no event store at {settings.events_db}")
+    try:
+        lock = StateLock(settings.state_dir).acquire()
+    except StateDirectoryBusy as busy:
+        raise click.ClickException(str(busy)) from None
+    try:
+        store = open_store(settings)
+        count = rebuild(store, open_read_engine(settings))
+    finally:
+        lock.release()
+    click.echo(f"rebuilt the read models from {count} events")

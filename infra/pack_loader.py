@@ -1,0 +1,290 @@
+"""Pack loading: reads pack directories into validated definitions.
+
+Pure file reading and validation; turning the result into Register* commands is the
+bootstrap's job. Every problem names its file and, whenever known, its line, so a pack author
+can go straight to it. One bad component file does not stop the rest of its pack, and one bad
+pack does not stop the others; only a missing or invalid ``pack.yaml`` fails a whole pack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import ValidationError
+
+from attune.domain.definitions import (
+    ActionDefinition,
+    PackDefinition,
+    RuleDefinition,
+    TriggerTypeDefinition,
+)
+
+PACK_FILE = "pack.yaml"
+ACTIONS_DIR = "actions"
+TRIGGERS_DIR = "triggers"
+RULES_DIR = "rules"
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+# Every definition the loader reads has a `ref`; a constrained type variable lets it say so.
+D = TypeVar("D", PackDefinition, ActionDefinition, TriggerTypeDefinition, RuleDefinition)
+Loc = Sequence[str | int]
+
+
+def _shown(path: Path) -> str:
+    """The path as people should read it: relative to the current directory when inside it."""
+    absolute = path.resolve()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
+@dataclass(frozen=True)
+class PackProblem:
+    """Why one pack file, or one field of it, was not loaded."""
+
+    file: Path
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = _shown(self.file) if self.line is None else f"{_shown(self.file)}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+class PackLoadError(Exception):
+    """A pack file could not be loaded; `load_pack` raises it when that file is ``pack.yaml``."""
+
+    def __init__(self, problems: list[PackProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(map(str, problems)))
+
+
+@dataclass
+class LoadedPack:
+    """A pack's definitions as read from its directory, and the component files that failed."""
+
+    directory: Path
+    pack: PackDefinition
+    actions: list[ActionDefinition] = field(default_factory=list)
+    trigger_types: list[TriggerTypeDefinition] = field(default_factory=list)
+    rules: list[RuleDefinition] = field(default_factory=list)
+    problems: list[PackProblem] = field(default_factory=list)
+
+
+def entry_point_path(pack_directory: Path, entry_point: str) -> Path:
+    """Where an action's entry point lives: definitions keep it relative to ``actions/``."""
+    return pack_directory / ACTIONS_DIR / entry_point
+
+
+def shipped_packs_root() -> Path:
+    """The directory holding the packs shipped with Attune (``core``, ``examples``)."""
+    root = resources.files("attune.packs")
+    if not isinstance(root, Path):
+        # Workers run entry points as files, so the packs must be real files, not zip members.
+        raise RuntimeError(f"attune.packs is not installed as plain files ({root})")
+    return root
+
+
+@dataclass(frozen=True)
+class _Document:
+    """A parsed YAML file and its node tree, which knows the line of every key."""
+
+    file: Path
+    data: Any
+    root: Any  # a yaml.Node
+
+    def line_of(self, loc: Loc) -> int:
+        """The line of the deepest key along `loc` that the file has (the nearest known)."""
+        node = self.root
+        line: int = node.start_mark.line + 1
+        for part in loc:
+            found = _child(node, part)
+            if found is None:
+                break
+            line, node = found
+        return line
+
+    def problem(self, message: str, loc: Loc = ()) -> PackProblem:
+        text = f"field '{'.'.join(map(str, loc))}': {message}" if loc else message
+        return PackProblem(self.file, text, self.line_of(loc))
+
+
+def _child(node: Any, part: str | int) -> tuple[int, Any] | None:
+    """The line and node of one key (or list item) below `node`, if the file has it."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                return key.start_mark.line + 1, value
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        item = node.value[part]
+        return item.start_mark.line + 1, item
+    return None
+
+
+def _read(file: Path) -> _Document:
+    """Parse one YAML file that must hold a mapping."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PackLoadError([PackProblem(file, f"cannot read: {error}")]) from error
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = None if root is None else loader.construct_document(root)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        message = ", ".join(filter(None, [error.context, error.problem]))
+        line = None if mark is None else mark.line + 1
+        raise PackLoadError([PackProblem(file, message, line)]) from error
+    except yaml.YAMLError as error:
+        raise PackLoadError([PackProblem(file, str(error))]) from error
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        line = None if root is None else root.start_mark.line + 1
+        raise PackLoadError(
+            [PackProblem(file, f"expected a mapping of fields, found {found}", line)]
+        )
+    return _Document(file, data, root)
+
+
+def _validated(document: _Document, kind: type[D], fields: dict[str, Any]) -> D:
+    try:
+        return kind.model_validate(fields)
+    except ValidationError as error:
+        raise PackLoadError(
+            [
+                document.problem(e["msg"].removeprefix("Value error, "), e["loc"])
+                for e in error.errors()
+            ]
+        ) from error
+
+
+def _read_pack_file(directory: Path) -> PackDefinition:
+    file = directory / PACK_FILE
+    if not file.is_file():
+        raise PackLoadError([PackProblem(file, "missing: every pack directory needs a pack.yaml")])
+    document = _read(file)
+    return _validated(document, PackDefinition, document.data)
+
+
+def _read_component(file: Path, kind: type[D], pack: PackDefinition) -> tuple[D, _Document]:
+    """Read one component, deriving `pack`, `name` and `ref` where the file leaves them out."""
+    document = _read(file)
+    fields = {"pack": pack.ref, "name": file.stem, **document.data}
+    problems: list[PackProblem] = []
+    if fields["pack"] != pack.ref:
+        problems.append(
+            document.problem(f"'{fields['pack']}' is not this pack ('{pack.ref}')", ["pack"])
+        )
+    expected_ref = f"{pack.ref}.{fields['name']}"
+    fields.setdefault("ref", expected_ref)
+    if fields["ref"] != expected_ref:
+        problems.append(
+            document.problem(
+                f"'{fields['ref']}' does not match the pack and name (expected '{expected_ref}')",
+                ["ref"],
+            )
+        )
+    try:
+        definition = _validated(document, kind, fields)
+    except PackLoadError as error:
+        raise PackLoadError(problems + error.problems) from error
+    if problems:
+        raise PackLoadError(problems)
+    return definition, document
+
+
+def _check_entry_point(action: ActionDefinition, document: _Document, pack_directory: Path) -> None:
+    if action.entry_point is None:
+        return
+    path = entry_point_path(pack_directory, action.entry_point)
+    if not path.is_file():
+        raise PackLoadError(
+            [
+                document.problem(
+                    f"'{action.entry_point}' does not exist ({_shown(path)})", ["entry_point"]
+                )
+            ]
+        )
+
+
+def _component_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    # Entry points, READMEs and the like sit next to the YAML files and are not components.
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in _YAML_SUFFIXES)
+
+
+def _load_components(directory: Path, kind: type[D], loaded: LoadedPack) -> list[D]:
+    definitions: list[D] = []
+    defined_in: dict[str, Path] = {}
+    for file in _component_files(directory):
+        try:
+            definition, document = _read_component(file, kind, loaded.pack)
+            if isinstance(definition, ActionDefinition):
+                _check_entry_point(definition, document, loaded.directory)
+            if definition.ref in defined_in:
+                other = _shown(defined_in[definition.ref])
+                message = f"duplicate ref '{definition.ref}' (already defined in {other})"
+                raise PackLoadError([PackProblem(file, message, document.line_of(["name"]))])
+        except PackLoadError as error:
+            loaded.problems.extend(error.problems)
+            continue
+        defined_in[definition.ref] = file
+        definitions.append(definition)
+    return definitions
+
+
+def load_pack(directory: Path) -> LoadedPack:
+    """Read one pack directory; raise PackLoadError if its pack.yaml is missing or invalid."""
+    loaded = LoadedPack(directory, _read_pack_file(directory))
+    loaded.actions = _load_components(directory / ACTIONS_DIR, ActionDefinition, loaded)
+    loaded.trigger_types = _load_components(directory / TRIGGERS_DIR, TriggerTypeDefinition, loaded)
+    loaded.rules = _load_components(directory / RULES_DIR, RuleDefinition, loaded)
+    return loaded
+
+
+def find_packs(roots: Iterable[Path]) -> list[Path]:
+    """The pack directories (holding a pack.yaml) directly under each root, or the root itself.
+
+    Sorted within each root, roots kept in the order given (so the first root wins a duplicate
+    pack ref), each directory once. A root that does not exist holds no packs.
+    """
+    found: dict[Path, None] = {}  # a dict keeps the first occurrence's order
+    for root in roots:
+        candidates = [root, *sorted(root.iterdir())] if root.is_dir() else []
+        for candidate in candidates:
+            if (candidate / PACK_FILE).is_file():
+                found.setdefault(candidate.resolve())
+    return list(found)
+
+
+def load_packs(directories: Iterable[Path]) -> tuple[list[LoadedPack], list[PackProblem]]:
+    """Load every pack; return those loaded and the problems of those that could not be.
+
+    A component's problem stays on its `LoadedPack.problems`; the list returned here holds the
+    packs that failed as a whole (a bad pack.yaml, or a pack ref already loaded from elsewhere).
+    """
+    loaded: dict[str, LoadedPack] = {}
+    problems: list[PackProblem] = []
+    for directory in directories:
+        try:
+            pack = load_pack(directory)
+        except PackLoadError as error:
+            problems.extend(error.problems)
+            continue
+        first = loaded.setdefault(pack.pack.ref, pack)
+        if first is not pack:
+            file = directory / PACK_FILE
+            other = _shown(first.directory)
+            message = f"duplicate pack ref '{pack.pack.ref}' (already loaded from {other})"
+            problems.append(PackProblem(file, message, _read(file).line_of(["ref"])))
+    return list(loaded.values()), problems

@@ -1,0 +1,1 @@
+"""Pack bundles shipped with Attune (data): ``core`` and ``examples``."""

@@ -1,0 +1,172 @@
+"""Read functions over the projection tables (what the API serves).
+
+Lists are paginated by `limit`/`offset` and return the page's rows as dicts with the total
+number of matching rows. A filter left as None does not filter. Time ranges include
+`since` and exclude `until`. Configuration lists sort by ref; runtime lists newest first.
+Execution parameters come back as stored: sealed secrets stay sealed (callers mask them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Column, ColumnElement, Connection, Table, func, select
+
+from attune.projections import schema
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of rows and how many rows match in all."""
+
+    rows: list[Row]
+    total: int
+
+
+def _equal(table: Table, **values: object) -> list[ColumnElement[bool]]:
+    return [table.c[name] == value for name, value in values.items() if value is not None]
+
+
+def _within(
+    column: Column[datetime], since: datetime | None, until: datetime | None
+) -> list[ColumnElement[bool]]:
+    conditions = []
+    if since is not None:
+        conditions.append(column >= since)
+    if until is not None:
+        conditions.append(column < until)
+    return conditions
+
+
+def _page(
+    connection: Connection,
+    table: Table,
+    where: list[ColumnElement[bool]],
+    order_by: list[Any],
+    limit: int,
+    offset: int,
+) -> Listing:
+    total = connection.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+    query = select(table).where(*where).order_by(*order_by).limit(limit).offset(offset)
+    return Listing([dict(row._mapping) for row in connection.execute(query)], total)
+
+
+def _newest_first(table: Table, column: str) -> list[Any]:
+    # Ids break ties between rows of the same instant, so pages never overlap.
+    return [table.c[column].desc(), table.c.id.desc()]
+
+
+def list_packs(connection: Connection, *, limit: int = DEFAULT_LIMIT, offset: int = 0) -> Listing:
+    return _page(connection, schema.pack, [], [schema.pack.c.ref], limit, offset)
+
+
+def list_actions(
+    connection: Connection,
+    *,
+    pack: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> Listing:
+    table = schema.action
+    return _page(connection, table, _equal(table, pack=pack), [table.c.ref], limit, offset)
+
+
+def get_action(connection: Connection, ref: str) -> Row | None:
+    query = select(schema.action).where(schema.action.c.ref == ref)
+    row = connection.execute(query).first()
+    return None if row is None else dict(row._mapping)
+
+
+def list_trigger_types(
+    connection: Connection,
+    *,
+    pack: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> Listing:
+    table = schema.trigger_type
+    return _page(connection, table, _equal(table, pack=pack), [table.c.ref], limit, offset)
+
+
+def list_rules(
+    connection: Connection,
+    *,
+    pack: str | None = None,
+    trigger: str | None = None,
+    action: str | None = None,
+    enabled: bool | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> Listing:
+    table = schema.rule
+    where = _equal(table, pack=pack, trigger=trigger, action=action, enabled=enabled)
+    return _page(connection, table, where, [table.c.ref], limit, offset)
+
+
+def list_events(
+    connection: Connection,
+    *,
+    trigger: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> Listing:
+    """Trigger events (firings), newest first."""
+    table = schema.event
+    where = _equal(table, trigger=trigger) + _within(table.c.occurred_at, since, until)
+    return _page(connection, table, where, _newest_first(table, "occurred_at"), limit, offset)
+
+
+def list_enforcements(
+    connection: Connection,
+    *,
+    rule: str | None = None,
+    status: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> Listing:
+    table = schema.enforcement
+    where = _equal(table, rule=rule, status=status)
+    return _page(connection, table, where, _newest_first(table, "created_at"), limit, offset)
+
+
+def list_executions(
+    connection: Connection,
+    *,
+    status: str | None = None,
+    action: str | None = None,
+    rule: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> Listing:
+    """Executions created in [since, until), newest first."""
+    table = schema.execution
+    where = _equal(table, status=status, action=action, rule=rule)
+    where += _within(table.c.created_at, since, until)
+    return _page(connection, table, where, _newest_first(table, "created_at"), limit, offset)
+
+
+def get_execution(connection: Connection, execution_id: UUID) -> Row | None:
+    query = select(schema.execution).where(schema.execution.c.id == str(execution_id))
+    row = connection.execute(query).first()
+    return None if row is None else dict(row._mapping)
+
+
+def execution_history(connection: Connection, execution_id: UUID) -> list[Row]:
+    """The execution's lifecycle, one row per domain event, in log order."""
+    table = schema.execution_history
+    query = (
+        select(table).where(table.c.execution_id == str(execution_id)).order_by(table.c.position)
+    )
+    return [dict(row._mapping) for row in connection.execute(query)]

@@ -1,0 +1,46 @@
+"""Health reports both positions; the OpenAPI document describes every route."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from attune.commands.store import EventStore
+from attune.projections.projector import Projector
+
+
+def test_health_reports_the_store_and_projection_positions(
+    client: TestClient, store: EventStore, projector: Projector
+) -> None:
+    client.post("/api/v1/executions", json={"action": "core.noop"})
+    lagging = client.get("/health").json()
+    projector.catch_up(store)
+    current = client.get("/health").json()
+
+    written = store.position()
+    assert lagging == {"status": "ok", "store_position": written, "projection_position": 0}
+    assert current == {"status": "ok", "store_position": written, "projection_position": written}
+
+
+def test_openapi_lists_every_route_with_named_operations(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+
+    operations = {
+        (method.upper(), path): operation["operationId"]
+        for path, methods in spec["paths"].items()
+        for method, operation in methods.items()
+    }
+    assert operations == {
+        ("GET", "/health"): "health",
+        ("GET", "/api/v1/packs"): "list_packs",
+        ("GET", "/api/v1/actions"): "list_actions",
+        ("GET", "/api/v1/actions/{ref}"): "get_action",
+        ("GET", "/api/v1/triggers"): "list_trigger_types",
+        ("GET", "/api/v1/rules"): "list_rules",
+        ("GET", "/api/v1/events"): "list_events",
+        ("GET", "/api/v1/enforcements"): "list_enforcements",
+        ("GET", "/api/v1/executions"): "list_executions",
+        ("POST", "/api/v1/executions"): "request_execution",
+        ("GET", "/api/v1/executions/{execution_id}"): "get_execution",
+        ("GET", "/api/v1/executions/{execution_id}/history"): "get_execution_history",
+    }
+    assert client.get("/docs").status_code == 200

@@ -1,0 +1,57 @@
+"""Shared fixtures: a real SQLite event store and command service in a temp directory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from attune.commands import models as m
+from attune.commands.service import CommandService
+from attune.commands.store import EventStore
+from attune.domain.definitions import ActionDefinition
+from attune.infra.bootstrap import open_store
+from attune.infra.secret_box import AesGcmSecretBox, load_or_create_key
+from attune.infra.settings import Settings
+
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(state_dir=tmp_path / "state", packs=[])
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[EventStore]:
+    store = open_store(settings)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def secret_box(settings: Settings) -> AesGcmSecretBox:
+    return AesGcmSecretBox(load_or_create_key(settings.key_file))
+
+
+@pytest.fixture
+def commands(store: EventStore, secret_box: AesGcmSecretBox) -> CommandService:
+    service = CommandService(store, secret_box)
+    for definition in (
+        ActionDefinition(ref="core.noop", pack="core", name="noop", runner_type="noop"),
+        ActionDefinition(
+            ref="core.login",
+            pack="core",
+            name="login",
+            runner_type="local-shell-cmd",
+            parameters={
+                "cmd": {"type": "string", "required": True},
+                "password": {"type": "string", "secret": True},
+                "retries": {"type": "integer", "default": 3},
+            },
+        ),
+    ):
+        service.execute(m.RegisterAction(actor="test", at=NOW, definition=definition))
+    return service

@@ -1,0 +1,95 @@
+"""The execution state machine: StackStorm's statuses, typed refusals, idempotent moves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+import pytest
+
+from attune.domain.errors import AlreadyClaimed, IllegalTransition
+from attune.domain.events import Cause
+from attune.domain.execution import TERMINAL, TRANSITIONS, Execution, ExecutionStatus
+
+CAUSE = Cause("test", datetime(2026, 1, 1, tzinfo=UTC))
+ID = UUID("019b0000-0000-7000-8000-000000000001")
+
+
+def scheduled() -> Execution:
+    execution = Execution.request(ID, "core.noop", {}, CAUSE)
+    execution.schedule("local", CAUSE)
+    return execution
+
+
+def names(execution: Execution) -> list[str]:
+    return [type(e).TOPIC for e in execution.collect_events()]  # type: ignore[attr-defined]
+
+
+def test_the_statuses_are_stackstorms() -> None:
+    assert {s.value for s in ExecutionStatus} == {
+        "requested",
+        "scheduled",
+        "delayed",
+        "running",
+        "succeeded",
+        "failed",
+        "timeout",
+        "abandoned",
+        "canceling",
+        "canceled",
+        "pending",
+        "pausing",
+        "paused",
+        "resuming",
+    }
+    assert set(TRANSITIONS) == set(ExecutionStatus)
+    assert all(not TRANSITIONS[s] for s in TERMINAL)
+
+
+def test_a_run_goes_requested_scheduled_running_succeeded_with_the_cause_time() -> None:
+    execution = scheduled()
+    execution.claim("w1", CAUSE)
+    execution.succeed({"stdout": "hi"}, CAUSE)
+    assert execution.status == "succeeded" and execution.worker == "w1"
+    assert execution.result == {"stdout": "hi"} and execution.ended_at == CAUSE.at
+    assert names(execution) == [
+        "execution.requested",
+        "execution.scheduled",
+        "execution.claimed",
+        "execution.succeeded",
+    ]
+
+
+def test_repeated_commands_record_nothing_new() -> None:
+    execution = scheduled()
+    execution.claim("w1", CAUSE)
+    execution.collect_events()
+    execution.schedule("local", CAUSE)
+    execution.claim("w1", CAUSE)
+    execution.succeed({}, CAUSE)
+    execution.succeed({}, CAUSE)
+    assert names(execution) == ["execution.succeeded"]
+
+
+def test_only_one_worker_may_claim() -> None:
+    execution = scheduled()
+    execution.claim("w1", CAUSE)
+    with pytest.raises(AlreadyClaimed, match="already claimed by w1, not w2"):
+        execution.claim("w2", CAUSE)
+
+
+def test_illegal_transitions_raise_a_typed_error_naming_both_states() -> None:
+    execution = scheduled()
+    with pytest.raises(IllegalTransition, match="from 'scheduled' to 'succeeded'"):
+        execution.succeed({}, CAUSE)
+    execution.claim("w1", CAUSE)
+    execution.abandon("worker lost", CAUSE)
+    with pytest.raises(IllegalTransition, match="from 'abandoned' to 'succeeded'"):
+        execution.succeed({}, CAUSE)
+    assert execution.status == "abandoned" and execution.error == "worker lost"
+
+
+def test_a_claim_on_an_unscheduled_run_is_refused() -> None:
+    execution = Execution.request(ID, "core.noop", {}, CAUSE)
+    with pytest.raises(IllegalTransition):
+        execution.claim("w1", CAUSE)

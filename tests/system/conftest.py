@@ -1,0 +1,24 @@
+"""Whole-system fixtures: a real `attune up` per test, stopped afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.system.harness import AttuneUp
+
+
+@pytest.fixture
+def attune_up(tmp_path: Path) -> Iterator[Callable[..., AttuneUp]]:
+    started: list[AttuneUp] = []
+
+    def start(*args: str, workdir: Path | None = None) -> AttuneUp:
+        instance = AttuneUp(workdir or tmp_path / "run", *args).start()
+        started.append(instance)
+        return instance
+
+    yield start
+    for instance in started:
+        instance.stop()
