@@ -7,6 +7,7 @@ secret masked.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -102,17 +103,20 @@ _READ_ONE: Responses = {
         422: {"model": Problems, "description": "Invalid parameters"},
     },
 )
-def request_execution(body: ExecutionRequest, services: Services) -> ExecutionAccepted:
+async def request_execution(body: ExecutionRequest, services: Services) -> ExecutionAccepted:
     now = services.clock()
     execution_id = new_runtime_id(now, services.entropy(10))
-    position = services.commands.execute(
-        RequestExecution(
-            actor=API_ACTOR,
-            at=now,
-            correlation_id=execution_id,
-            execution_id=execution_id,
-            action=body.action,
-            parameters=body.parameters,
+    # Awaited, not run in a thread: the command joins the writer's next group commit.
+    position = await asyncio.wrap_future(
+        services.commands.submit(
+            RequestExecution(
+                actor=API_ACTOR,
+                at=now,
+                correlation_id=execution_id,
+                execution_id=execution_id,
+                action=body.action,
+                parameters=body.parameters,
+            )
         )
     )
     return ExecutionAccepted(id=execution_id, status=ExecutionStatus.REQUESTED, position=position)

@@ -59,7 +59,8 @@ def action_definition(uow: UnitOfWork, ref: str) -> ActionDefinition:
 
 
 def request_execution(command: m.RequestExecution, uow: UnitOfWork, secrets: SecretBox) -> None:
-    if uow.get(Execution, command.execution_id) is not None:
+    caused = command.enforcement_id is not None  # a deterministic id: may be a redelivery
+    if caused and uow.get(Execution, command.execution_id) is not None:
         return  # the same request, delivered again
     definition = action_definition(uow, command.action)
     if not definition.enabled:

@@ -1,20 +1,23 @@
 """The command service: applies commands to the store, one transaction per batch.
 
 `execute` is for user commands (the API): the command is applied synchronously and a
-refused command raises its typed error, writing nothing. `apply_batch` is for processors
-and workers: each refused command is reported and skipped, the others and the processor's
-tracking position are written atomically. A concurrent write to the same aggregate makes
-the batch retry from freshly loaded aggregates.
+refused command raises its typed error, writing nothing. Concurrent user commands share a
+transaction (group commit) without sharing their fate: each is refused or accepted alone.
+`apply_batch` is for processors and workers: each refused command is reported and skipped,
+the others and the processor's tracking position are written atomically. A concurrent
+write to the same aggregate makes the batch retry from freshly loaded aggregates.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
+from attune.commands.group_commit import GroupCommitter, Pending
 from attune.commands.handlers import HANDLERS
 from attune.commands.models import Command
 from attune.commands.ports import SecretBox
@@ -39,17 +42,15 @@ class CommandService:
     def __init__(self, store: EventStore, secrets: SecretBox) -> None:
         self.store = store
         self.secrets = secrets
+        self._group_commit = GroupCommitter(self._commit_group)
 
     def execute(self, command: Command) -> int:
         """Apply one user command; return the store position (raises DomainError if refused)."""
-        for attempt in range(MAX_ATTEMPTS):
-            uow = UnitOfWork(self.store)
-            HANDLERS[type(command)](command, uow, self.secrets)
-            try:
-                return self.store.record(uow.changed())
-            except IntegrityError:
-                self._forget(attempt)
-        raise RuntimeError("unreachable")  # pragma: no cover
+        return self.submit(command).result()
+
+    def submit(self, command: Command) -> Future[int]:
+        """Queue one user command for the next group commit; the future gets its outcome."""
+        return self._group_commit.submit(command)
 
     def apply_batch(self, commands: Sequence[Command], tracking: Tracking | None = None) -> Outcome:
         """Apply processor/worker commands; refused ones are reported, not raised."""
@@ -70,11 +71,42 @@ class CommandService:
                     and self.store.tracked_position(tracking.application_name)
                     >= tracking.notification_id
                 ):
-                    return Outcome()  # another host already processed these notifications
-                self._forget(attempt)
-        raise RuntimeError("unreachable")  # pragma: no cover
+                    return Outcome()  # these notifications were processed already
+                self._before_retry(attempt)
+        raise AssertionError("unreachable")  # _before_retry raises on the last attempt
 
-    def _forget(self, attempt: int) -> None:
+    def _commit_group(self, group: list[Pending]) -> None:
+        """Apply each command on its own terms, then write all accepted ones at once.
+
+        Handlers check everything before they change an aggregate, so a refused command
+        leaves nothing behind in the shared unit of work.
+        """
+        for attempt in range(MAX_ATTEMPTS):
+            uow = UnitOfWork(self.store)
+            refused: dict[int, Exception] = {}
+            for index, pending in enumerate(group):
+                try:
+                    HANDLERS[type(pending.command)](pending.command, uow, self.secrets)
+                except Exception as refusal:  # the caller gets its own error, typed
+                    refused[index] = refusal
+            try:
+                position = self.store.record(uow.changed())
+            except IntegrityError as conflict:
+                if attempt < MAX_ATTEMPTS - 1:
+                    self._before_retry(attempt)
+                    continue
+                failure: Exception = conflict
+            except Exception as error:
+                failure = error
+            else:
+                for index, pending in enumerate(group):
+                    pending.answer(0 if index in refused else position, refused.get(index))
+                return
+            for index, pending in enumerate(group):
+                pending.answer(error=refused.get(index, failure))
+            return
+
+    def _before_retry(self, attempt: int) -> None:
         """Drop cached aggregates (another writer changed some) so the retry reloads them."""
         if attempt == MAX_ATTEMPTS - 1:
             raise

@@ -138,6 +138,9 @@ def up(
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Several threads share the interpreter; a short switch interval keeps a request from
+    # waiting 5 ms (the default) for the GIL behind the processors.
+    sys.setswitchinterval(0.0005)
     try:
         attune = build_embedded(settings)
     except StateDirectoryBusy as busy:

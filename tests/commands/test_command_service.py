@@ -52,9 +52,11 @@ def test_refused_commands_write_nothing(commands: CommandService, store: EventSt
 def test_the_same_command_twice_changes_nothing_the_second_time(
     commands: CommandService, store: EventStore
 ) -> None:
-    commands.execute(request())
+    enforcement = UUID("019b0000-0000-7000-8000-0000000000ee")
+    caused = request().model_copy(update={"enforcement_id": enforcement, "rule": "x.r"})
+    commands.apply_batch([caused])
     position = store.position()
-    commands.execute(request())
+    commands.apply_batch([caused])
     schedule = m.ScheduleExecution(actor="scheduler", at=NOW, execution_id=ID, pool="local")
     commands.apply_batch([schedule])
     commands.apply_batch([schedule])
