@@ -39,7 +39,8 @@ class ApiServices:
     entropy: Callable[[int], bytes]  # random bytes for new ids (os.urandom in production)
 
 
-def get_services(request: Request) -> ApiServices:
+async def get_services(request: Request) -> ApiServices:
+    # async so FastAPI calls it on the event loop rather than in a worker thread
     return cast(ApiServices, request.app.state.services)
 
 

@@ -11,6 +11,7 @@ write to the same aggregate makes the batch retry from freshly loaded aggregates
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -43,6 +44,9 @@ class CommandService:
         self.store = store
         self.secrets = secrets
         self._group_commit = GroupCommitter(self._commit_group)
+        # Handlers change cached aggregates in place, so one batch at a time may hold them.
+        # The store serialises writes anyway, so this costs no throughput.
+        self._write_lock = threading.Lock()
 
     def execute(self, command: Command) -> int:
         """Apply one user command; return the store position (raises DomainError if refused)."""
@@ -54,6 +58,10 @@ class CommandService:
 
     def apply_batch(self, commands: Sequence[Command], tracking: Tracking | None = None) -> Outcome:
         """Apply processor/worker commands; refused ones are reported, not raised."""
+        with self._write_lock:
+            return self._apply_batch(commands, tracking)
+
+    def _apply_batch(self, commands: Sequence[Command], tracking: Tracking | None) -> Outcome:
         for attempt in range(MAX_ATTEMPTS):
             uow = UnitOfWork(self.store)
             outcome = Outcome()
@@ -63,7 +71,7 @@ class CommandService:
                 except DomainError as refusal:
                     outcome.refused.append((command, refusal))
             try:
-                outcome.position = self.store.record(uow.changed(), tracking)
+                outcome.position = self._record(uow, tracking)
                 return outcome
             except IntegrityError:
                 if (
@@ -81,6 +89,10 @@ class CommandService:
         Handlers check everything before they change an aggregate, so a refused command
         leaves nothing behind in the shared unit of work.
         """
+        with self._write_lock:
+            self._commit_group_locked(group)
+
+    def _commit_group_locked(self, group: list[Pending]) -> None:
         for attempt in range(MAX_ATTEMPTS):
             uow = UnitOfWork(self.store)
             refused: dict[int, Exception] = {}
@@ -90,7 +102,7 @@ class CommandService:
                 except Exception as refusal:  # the caller gets its own error, typed
                     refused[index] = refusal
             try:
-                position = self.store.record(uow.changed())
+                position = self._record(uow, None)
             except IntegrityError as conflict:
                 if attempt < MAX_ATTEMPTS - 1:
                     self._before_retry(attempt)
@@ -106,9 +118,16 @@ class CommandService:
                 pending.answer(error=refused.get(index, failure))
             return
 
+    def _record(self, uow: UnitOfWork, tracking: Tracking | None) -> int:
+        try:
+            return self.store.record(uow.changed(), tracking)
+        except BaseException:
+            # The unit of work changed cached aggregates in place; they are not the truth.
+            self.store.forget_cached()
+            raise
+
     def _before_retry(self, attempt: int) -> None:
-        """Drop cached aggregates (another writer changed some) so the retry reloads them."""
+        """Give up after the last attempt; otherwise note the conflict and go again."""
         if attempt == MAX_ATTEMPTS - 1:
             raise
-        self.store.forget_cached()
         log.info("write conflict; retrying (attempt %d)", attempt + 2)

@@ -62,6 +62,8 @@ def open_store(settings: Settings) -> EventStore:
             # One process writes the embedded store, so cached aggregates stay current.
             "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size),
             "AGGREGATE_CACHE_FASTFORWARD": "n",
+            # Handlers mutate the cached aggregate itself; a failed write empties the cache.
+            "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
         }
     )
 

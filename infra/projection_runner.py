@@ -10,6 +10,8 @@ from attune.projections.projector import Projector
 
 log = logging.getLogger(__name__)
 
+COALESCE_SECONDS = 0.003
+
 
 class ProjectionRunner:
     def __init__(self, store: EventStore, projector: Projector, poll_interval: float) -> None:
@@ -33,6 +35,8 @@ class ProjectionRunner:
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
+            # Let a few more events arrive: one transaction per few events, not per event.
+            self._stopping.wait(COALESCE_SECONDS)
             self._wake.clear()
             try:
                 self.projector.catch_up(self.store)
