@@ -136,12 +136,13 @@ def claim_execution(command: m.ClaimExecution, uow: UnitOfWork, _s: SecretBox) -
 def complete_execution(command: m.CompleteExecution, uow: UnitOfWork, _s: SecretBox) -> None:
     execution = _existing(uow, Execution, command.execution_id)
     cause = command.cause()
+    worker = command.worker
     if command.outcome == "succeeded":
-        execution.succeed(command.result, cause)
+        execution.succeed(command.result, worker, cause)
     elif command.outcome == "failed":
-        execution.fail(command.result, command.error or "the action failed", cause)
+        execution.fail(command.result, command.error or "the action failed", worker, cause)
     else:
-        execution.time_out(command.result, command.error or "the action timed out", cause)
+        execution.time_out(command.result, command.error or "the action timed out", worker, cause)
 
 
 def abandon_execution(command: m.AbandonExecution, uow: UnitOfWork, _s: SecretBox) -> None:

@@ -111,7 +111,10 @@ class ClaimExecution(Command):
 
 
 class CompleteExecution(Command):
+    """The worker holding an execution reports how it ended."""
+
     execution_id: UUID
+    worker: str
     outcome: Literal["succeeded", "failed", "timeout"]
     result: dict[str, Any] | None = None
     error: str | None = None

@@ -26,6 +26,15 @@ class AlreadyClaimed(DomainError):
         super().__init__(f"execution {execution_id} is already claimed by {holder}, not {claimant}")
 
 
+class NotTheHolder(DomainError):
+    """A worker reported the end of a run it does not hold."""
+
+    def __init__(self, execution_id: object, holder: str | None, reporter: str) -> None:
+        self.execution_id, self.holder, self.reporter = execution_id, holder, reporter
+        held = f"held by {holder}" if holder else "not claimed"
+        super().__init__(f"execution {execution_id} is {held}; {reporter} cannot end it")
+
+
 @dataclass(frozen=True)
 class ParameterProblem:
     """One problem with one parameter: which parameter, and what is wrong with it."""

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from attune.domain.errors import AlreadyClaimed, IllegalTransition
+from attune.domain.errors import AlreadyClaimed, IllegalTransition, NotTheHolder
 from attune.domain.events import AttuneAggregate, AttuneCreated, AttuneEvent, Cause
 from attune.domain.ids import caused_id
 
@@ -223,13 +223,23 @@ class Execution(AttuneAggregate):
         if self._must_move(target):
             self._happen(event_class, cause, result=result, error=error)
 
-    def succeed(self, result: dict[str, Any] | None, cause: Cause) -> None:
+    def _check_holder(self, worker: str) -> None:
+        if self.worker != worker:
+            raise NotTheHolder(self.id, self.worker, worker)
+
+    def succeed(self, result: dict[str, Any] | None, worker: str, cause: Cause) -> None:
+        """The holding worker reports a good end."""
+        self._check_holder(worker)
         self._end(self.Succeeded, S.SUCCEEDED, cause, result, None)
 
-    def fail(self, result: dict[str, Any] | None, error: str, cause: Cause) -> None:
+    def fail(self, result: dict[str, Any] | None, error: str, worker: str, cause: Cause) -> None:
+        self._check_holder(worker)
         self._end(self.Failed, S.FAILED, cause, result, error)
 
-    def time_out(self, result: dict[str, Any] | None, error: str, cause: Cause) -> None:
+    def time_out(
+        self, result: dict[str, Any] | None, error: str, worker: str, cause: Cause
+    ) -> None:
+        self._check_holder(worker)
         self._end(self.TimedOut, S.TIMEOUT, cause, result, error)
 
     def abandon(self, reason: str, cause: Cause) -> None:

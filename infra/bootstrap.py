@@ -56,7 +56,8 @@ def open_store(settings: Settings) -> EventStore:
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     return EventStore(
         {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PERSISTENCE_MODULE": "attune.infra.sqlite_event_store",
+            "SQLITE_SYNCHRONOUS": settings.sqlite_synchronous,
             "SQLITE_DBNAME": str(settings.events_db),
             "SQLITE_LOCK_TIMEOUT": "30",
             # One process writes the embedded store, so cached aggregates stay current.

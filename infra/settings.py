@@ -7,7 +7,7 @@ Every setting has a safe default for `attune up`: state under `./.attune/`, API 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic_settings import (
     BaseSettings,
@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     worker_concurrency: int = 8
     poll_interval: float = 0.5
     aggregate_cache_size: int = 20_000
+    # FULL: an accepted run survives power loss; NORMAL: it survives any crash of Attune.
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "NORMAL"
     log_level: str = "info"
 
     @classmethod

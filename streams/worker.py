@@ -160,15 +160,15 @@ class Worker:
             m.ClaimExecution.because(self._cause(j), execution_id=j.execution_id, worker=self.name)
             for j in jobs
         ]
-        refused = {c.execution_id for c, _ in self.bus.apply_batch(claims).refused}  # type: ignore[attr-defined]
-        confirmed = [j for j in jobs if j.execution_id not in refused]
-        in_process = [j for j in confirmed if j.action.runner_type == "noop"]
-        if in_process:
-            self.bus.apply_batch(
-                [self._completion(j, RunResult("succeeded", {})) for j in in_process]
-            )
-        for job in confirmed:
-            if job.action.runner_type != "noop":
+        # An in-process noop has no side effect to guard, so its claim and its end are
+        # written together; the claim is still checked first, and a refused claim makes
+        # the end refused too (only the holder may end a run).
+        noops = [j for j in jobs if j.action.runner_type == "noop"]
+        ends = [self._completion(j, RunResult("succeeded", {})) for j in noops]
+        outcome = self.bus.apply_batch(claims + ends)
+        refused = {c.execution_id for c, _ in outcome.refused}  # type: ignore[attr-defined]
+        for job in jobs:
+            if job.action.runner_type != "noop" and job.execution_id not in refused:
                 with self._busy_lock:
                     self._busy += 1
                 self._processes.submit(self._run_process, job)
@@ -196,6 +196,7 @@ class Worker:
         return m.CompleteExecution.because(
             self._cause(job),
             execution_id=job.execution_id,
+            worker=self.name,
             outcome=run.outcome,
             result=run.result,
             error=run.error,

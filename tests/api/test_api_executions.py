@@ -128,7 +128,12 @@ def test_history_lists_the_lifecycle_in_order(
         m.ScheduleExecution(execution_id=execution_id, pool="default", actor="scheduler", at=at(5)),
         m.ClaimExecution(execution_id=execution_id, worker="w1", actor="w1", at=at(6)),
         m.CompleteExecution(
-            execution_id=execution_id, outcome="failed", error="boom", actor="w1", at=at(7)
+            execution_id=execution_id,
+            worker="w1",
+            outcome="failed",
+            error="boom",
+            actor="w1",
+            at=at(7),
         ),
     ):
         commands.execute(command)

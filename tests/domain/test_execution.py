@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from attune.domain.errors import AlreadyClaimed, IllegalTransition
+from attune.domain.errors import AlreadyClaimed, IllegalTransition, NotTheHolder
 from attune.domain.events import Cause
 from attune.domain.execution import TERMINAL, TRANSITIONS, Execution, ExecutionStatus
 
@@ -49,7 +49,7 @@ def test_the_statuses_are_stackstorms() -> None:
 def test_a_run_goes_requested_scheduled_running_succeeded_with_the_cause_time() -> None:
     execution = scheduled()
     execution.claim("w1", CAUSE)
-    execution.succeed({"stdout": "hi"}, CAUSE)
+    execution.succeed({"stdout": "hi"}, "w1", CAUSE)
     assert execution.status == "succeeded" and execution.worker == "w1"
     assert execution.result == {"stdout": "hi"} and execution.ended_at == CAUSE.at
     assert names(execution) == [
@@ -66,8 +66,8 @@ def test_repeated_commands_record_nothing_new() -> None:
     execution.collect_events()
     execution.schedule("local", CAUSE)
     execution.claim("w1", CAUSE)
-    execution.succeed({}, CAUSE)
-    execution.succeed({}, CAUSE)
+    execution.succeed({}, "w1", CAUSE)
+    execution.succeed({}, "w1", CAUSE)
     assert names(execution) == ["execution.succeeded"]
 
 
@@ -78,14 +78,21 @@ def test_only_one_worker_may_claim() -> None:
         execution.claim("w2", CAUSE)
 
 
+def test_only_the_holder_may_end_a_run() -> None:
+    execution = scheduled()
+    with pytest.raises(NotTheHolder, match="is not claimed; w1 cannot end it"):
+        execution.succeed({}, "w1", CAUSE)
+    execution.claim("w1", CAUSE)
+    with pytest.raises(NotTheHolder, match="held by w1; w2 cannot end it"):
+        execution.fail(None, "boom", "w2", CAUSE)
+
+
 def test_illegal_transitions_raise_a_typed_error_naming_both_states() -> None:
     execution = scheduled()
-    with pytest.raises(IllegalTransition, match="from 'scheduled' to 'succeeded'"):
-        execution.succeed({}, CAUSE)
     execution.claim("w1", CAUSE)
     execution.abandon("worker lost", CAUSE)
     with pytest.raises(IllegalTransition, match="from 'abandoned' to 'succeeded'"):
-        execution.succeed({}, CAUSE)
+        execution.succeed({}, "w1", CAUSE)
     assert execution.status == "abandoned" and execution.error == "worker lost"
 
 

@@ -120,6 +120,7 @@ def play_scenario(commands: CommandService) -> Scenario:
         ),
         m.CompleteExecution(
             execution_id=execution_id,
+            worker="worker-1",
             outcome="succeeded",
             result={"stdout": "hi"},
             actor="worker-1",

@@ -170,7 +170,12 @@ def test_a_failed_execution_records_its_error_and_a_failed_enforcement_its_reaso
         m.ScheduleExecution(execution_id=execution_id, pool="default", actor="s", at=at(2)),
         m.ClaimExecution(execution_id=execution_id, worker="w", actor="w", at=at(3)),
         m.CompleteExecution(
-            execution_id=execution_id, outcome="failed", error="exit code 2", actor="w", at=at(4)
+            execution_id=execution_id,
+            worker="w",
+            outcome="failed",
+            error="exit code 2",
+            actor="w",
+            at=at(4),
         ),
         m.CreateEnforcement(
             enforcement_id=enforcement_id,

@@ -89,7 +89,7 @@ def execution_lifecycle(
     execution.schedule(pool, CAUSE)
     execution.claim(worker, CAUSE)
     if end == "succeed":
-        execution.succeed({}, CAUSE)
+        execution.succeed({}, worker, CAUSE)
     elif end == "abandon":
         execution.abandon("gone", CAUSE)
     return list(execution.collect_events())  # type: ignore[arg-type]
