@@ -9,9 +9,10 @@ in event order gives the same rows as applying the events one by one.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam
+from sqlalchemy import Connection, Insert, Table, Update, bindparam
 
 from attune.projections.schema import execution_history
 
@@ -43,19 +44,29 @@ class RowChanges:
     def write(self, connection: Connection) -> None:
         for table, rows in self._inserts.items():
             if rows:
-                connection.execute(table.insert(), list(rows.values()))
+                connection.execute(_insert(table), list(rows.values()))
         for table, changes in self._updates.items():
             self._write_updates(connection, table, changes)
         if self._history:
-            connection.execute(execution_history.insert(), self._history)
+            connection.execute(_insert(execution_history), self._history)
 
     @staticmethod
     def _write_updates(connection: Connection, table: Table, changes: dict[str, Row]) -> None:
-        (key_column,) = table.primary_key.columns
         # executemany needs the same columns in every parameter set: group by column set.
         by_columns: defaultdict[frozenset[str], list[Row]] = defaultdict(list)
         for key, values in changes.items():
             by_columns[frozenset(values)].append({**values, _KEY: key})
-        statement = table.update().where(key_column == bindparam(_KEY))
         for parameters in by_columns.values():
-            connection.execute(statement, parameters)
+            connection.execute(_update_by_key(table), parameters)
+
+
+# Statements are built once per table: building one costs more than running it.
+@cache
+def _insert(table: Table) -> Insert:
+    return table.insert()
+
+
+@cache
+def _update_by_key(table: Table) -> Update:
+    (key_column,) = table.primary_key.columns
+    return table.update().where(key_column == bindparam(_KEY))

@@ -41,6 +41,13 @@ class Projector:
         self._engine = engine
         self._name = name
         self._lock = threading.Lock()
+        row = projection_position.c.name == name
+        # Built once: constructing statements per batch costs more than running them.
+        self._lock_row = (
+            projection_position.update().where(row).values(position=projection_position.c.position)
+        )
+        self._read_position = select(projection_position.c.position).where(row)
+        self._write_position = projection_position.update().where(row)
         metadata.create_all(engine)
         with engine.begin() as connection:
             if self._stored_position(connection) is None:
@@ -61,7 +68,7 @@ class Projector:
 
     def catch_up(self, source: EventSource, batch_size: int = 1000) -> int:
         """Apply everything `source` holds past the stored position; return the new position."""
-        position = self.position()
+        position = self.watch.position()  # `apply` re-checks the stored one in its transaction
         while batch := source.read(position, batch_size):
             position = self.apply(batch)
         return position
@@ -70,12 +77,7 @@ class Projector:
         with self._engine.begin() as connection:
             # Taking the row's write lock first serialises projectors sharing the tables
             # (another process, say), so none applies an event another already applied.
-            row = projection_position.c.name == self._name
-            connection.execute(
-                projection_position.update()
-                .where(row)
-                .values(position=projection_position.c.position)
-            )
+            connection.execute(self._lock_row)
             stored = self._stored_position(connection) or 0
             changes = RowChanges()
             position = stored
@@ -89,11 +91,8 @@ class Projector:
             if position == stored:
                 return stored
             changes.write(connection)
-            connection.execute(projection_position.update().where(row).values(position=position))
+            connection.execute(self._write_position, {"position": position})
             return position
 
     def _stored_position(self, connection: Connection) -> int | None:
-        query = select(projection_position.c.position).where(
-            projection_position.c.name == self._name
-        )
-        return connection.execute(query).scalar_one_or_none()
+        return connection.execute(self._read_position).scalar_one_or_none()
