@@ -57,7 +57,7 @@ class ConfigurationAggregate(AttuneAggregate, Generic[D]):
     def register(cls, definition: D, cause: Cause) -> ConfigurationAggregate[D]:
         return cls._begin(
             cls.Registered, cls.id_for(definition.ref), cause, definition=definition.as_json()
-        )  # type: ignore[attr-defined]
+        )
 
     def redefine(self, definition: D, cause: Cause) -> None:
         """Record the new definition, unless it is the one already held."""

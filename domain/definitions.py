@@ -20,7 +20,11 @@ RunnerType = Literal["noop", "local-shell-cmd", "local-shell-script", "python-sc
 
 
 class Definition(BaseModel):
+    """A pack component's definition; every one is addressed by its ref."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ref: str
 
     def as_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=False)

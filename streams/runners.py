@@ -14,6 +14,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ from uuid import UUID
 
 from attune.domain.definitions import ActionDefinition
 
+STOP_CHECK_SECONDS = 0.5
 MAX_OUTPUT_CHARS = 1_000_000  # larger output is truncated so events stay bounded
 Outcome = Literal["succeeded", "failed", "timeout"]
 EntryPointLocator = Callable[[str, str], Path]  # (pack ref, entry point) -> the file
@@ -61,7 +64,9 @@ def run_subprocess(
     parameters: dict[str, Any],
     locate: EntryPointLocator,
     api_url: str,
+    stop: threading.Event,
 ) -> RunResult:
+    """Run the action to its end, its timeout, or until `stop` is set (Attune shutting down)."""
     env = dict(os.environ)
     env.update(ATTUNE_ACTION=action.ref, ATTUNE_EXEC_ID=str(execution_id), ATTUNE_API_URL=api_url)
     cwd = parameters.get("cwd") if action.runner_type == "local-shell-cmd" else None
@@ -78,14 +83,24 @@ def run_subprocess(
     except OSError as problem:
         return RunResult("failed", None, f"could not start the action: {problem}")
     stdin = json.dumps(parameters).encode()
-    try:
-        out, err = process.communicate(stdin, timeout=action.timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        out, err = process.communicate()
-        result = {"exit_code": process.returncode, "stdout": _text(out), "stderr": _text(err)}
-        return RunResult("timeout", result, f"the action ran longer than {action.timeout:g} s")
-    result = {"exit_code": process.returncode, "stdout": _text(out), "stderr": _text(err)}
+    deadline = time.monotonic() + action.timeout
+    while True:
+        try:
+            # Short waits, so a stop request is noticed; output is never lost between them.
+            wait = min(STOP_CHECK_SECONDS, max(0.0, deadline - time.monotonic()))
+            out, err = process.communicate(stdin, timeout=wait)
+            break
+        except subprocess.TimeoutExpired:
+            if stop.is_set() or time.monotonic() >= deadline:
+                _kill_group(process)
+                out, err = process.communicate()
+                result = _result(process, out, err)
+                if stop.is_set():
+                    return RunResult("failed", result, "stopped: Attune shut down during the run")
+                return RunResult(
+                    "timeout", result, f"the action ran longer than {action.timeout:g} s"
+                )
+    result = _result(process, out, err)
     if process.returncode != 0:
         return RunResult("failed", result, f"the action exited with code {process.returncode}")
     if action.output_format == "json":
@@ -94,6 +109,10 @@ def run_subprocess(
         except ValueError as problem:
             return RunResult("failed", result, f"stdout is not valid JSON: {problem}")
     return RunResult("succeeded", result)
+
+
+def _result(process: subprocess.Popen[bytes], out: bytes, err: bytes) -> dict[str, Any]:
+    return {"exit_code": process.returncode, "stdout": _text(out), "stderr": _text(err)}
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -132,6 +132,7 @@ class Worker:
         self._wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking work; running actions are killed and recorded as failed."""
         self._stopping.set()
         self._wake.set()
         self._thread.join(timeout)
@@ -180,7 +181,7 @@ class Worker:
                 for k, v in job.parameters.items()
             }
             result = run_subprocess(
-                job.action, job.execution_id, parameters, self.locate, self.api_url
+                job.action, job.execution_id, parameters, self.locate, self.api_url, self._stopping
             )
         except Exception as problem:  # the run ends as failed instead of hanging in running
             log.exception("execution %s could not run", job.execution_id)
