@@ -47,7 +47,8 @@ def test_parameters_arrive_as_one_json_object_on_stdin_with_context_in_the_envir
 ) -> None:
     script = tmp_path / "show.sh"
     script.write_text(
-        f'env > {tmp_path}/env.txt; cat; echo; echo "$ATTUNE_ACTION $ATTUNE_EXEC_ID $ATTUNE_API_URL"\n'
+        f"env > {tmp_path}/env.txt; cat; echo\n"
+        'echo "$ATTUNE_ACTION $ATTUNE_EXEC_ID $ATTUNE_API_URL"\n'
     )
     action = ActionDefinition(
         ref="x.show",
