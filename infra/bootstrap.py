@@ -31,11 +31,12 @@ from attune.infra.pack_loader import (
     load_packs,
     shipped_packs_root,
 )
-from attune.infra.projection_runner import ProjectionRunner
+from attune.infra.projection_runner import projection_loop
 from attune.infra.secret_box import AesGcmSecretBox, load_or_create_key
 from attune.infra.settings import Settings
 from attune.infra.state_lock import StateLock
 from attune.projections.projector import PositionWatch, Projector
+from attune.streams.background import WakeableLoop
 from attune.streams.claims import ClaimRegistry
 from attune.streams.embedded import EmbeddedHost
 from attune.streams.rule_engine import RuleEngine
@@ -122,7 +123,7 @@ class Embedded:
     store: EventStore
     commands: CommandService
     read_engine: sqlalchemy.Engine
-    projection: ProjectionRunner
+    projection: WakeableLoop
     host: EmbeddedHost
     worker: Worker
     app: FastAPI
@@ -161,7 +162,7 @@ def build_embedded(settings: Settings, clock: Clock = utc_now) -> Embedded:
     read_engine = open_read_engine(settings)
     watch = PositionWatch()
     projector = Projector(read_engine, watch)
-    projection = ProjectionRunner(store, projector, settings.poll_interval)
+    projection = projection_loop(store, projector, settings.poll_interval)
 
     worker_name = f"local@{socket.gethostname()}/{os.getpid()}-{os.urandom(3).hex()}"
     queue = WorkQueue(LOCAL_POOL)

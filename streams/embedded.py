@@ -10,7 +10,6 @@ events past its recorded position produce commands. Timers tick from the same lo
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -19,6 +18,7 @@ from eventsourcing.persistence import Tracking
 
 from attune.commands.models import Command
 from attune.domain.events import AttuneEvent
+from attune.streams.background import WakeableLoop
 from attune.streams.claims import ClaimRegistry
 from attune.streams.ports import CommandBus, EventLog, Processor
 from attune.streams.timers import IntervalTimer
@@ -53,15 +53,13 @@ class EmbeddedHost:
         self.position = 0
         self._tracked = {p.name: log_.tracked_position(p.name) for p in self.processors}
         self._listeners: list[Callable[[], None]] = []
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="embedded host", daemon=True)
+        self._loop = WakeableLoop("embedded host", self._round, self._sleep_time)
 
     def after_batch(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
 
     def wake(self, _position: int = 0) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     def start(self) -> None:
         """Catch up with the log, abandon the runs of workers that are gone, then run."""
@@ -71,25 +69,17 @@ class EmbeddedHost:
             if worker not in self.live_workers:
                 reason = f"worker {worker} stopped while running it (Attune restarted)"
                 self._apply(self.claims.declare_lost(worker, reason, self.clock()), None)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stopping.set()
-        self._wake.set()
-        self._thread.join(timeout)
+        self._loop.stop(timeout)
 
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                progressed = self.step()
-                self._apply(self.timer.tick(self.clock()), None)
-            except Exception:  # a failed write is retried from the same position
-                log.exception("embedded host step failed; retrying")
-                self._stopping.wait(1.0)
-                continue
-            if not progressed:
-                self._wake.wait(self._sleep_time())
-                self._wake.clear()
+    def _round(self) -> bool:
+        """One batch of the log, then due timers; a failed write is retried from the same
+        position (positions only advance after their commands were written)."""
+        progressed = self.step()
+        self._apply(self.timer.tick(self.clock()), None)
+        return progressed
 
     def _sleep_time(self) -> float:
         due = self.timer.next_due()
@@ -134,7 +124,7 @@ class EmbeddedHost:
                 outcome = self.bus.apply_batch(commands, tracking)
                 break
             except Exception:
-                if self._stopping.is_set():
+                if self._loop.stopping.is_set():
                     raise
                 log.exception("could not apply %d commands; retrying", len(commands))
                 time.sleep(0.5)

@@ -21,12 +21,15 @@ from attune.commands import models as m
 from attune.domain.definitions import ActionDefinition
 from attune.domain.events import AttuneEvent, Cause, event_name
 from attune.domain.secrets import SEALED_KEY, is_sealed
+from attune.streams.background import WakeableLoop
 from attune.streams.catalog import ActionCatalog
 from attune.streams.claims import ENDING_EVENTS
 from attune.streams.ports import CommandBus, SecretOpener
 from attune.streams.runners import EntryPointLocator, RunResult, run_subprocess
 
 log = logging.getLogger(__name__)
+
+IDLE_SECONDS = 0.5  # a poll, in case a wake-up was missed
 
 
 @dataclass(frozen=True)
@@ -117,44 +120,34 @@ class Worker:
         self.clock = clock
         self.concurrency = concurrency
         self.batch_size = batch_size
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
         self._busy = 0
         self._busy_lock = threading.Lock()
         self._processes = ThreadPoolExecutor(concurrency, thread_name_prefix="action")
-        self._thread = threading.Thread(target=self._run, name=f"worker {name}", daemon=True)
+        self._loop = WakeableLoop(f"worker {name}", self._take_and_dispatch, lambda: IDLE_SECONDS)
 
     def start(self) -> None:
-        self._thread.start()
+        self._loop.start()
 
     def notify(self) -> None:
         """New work may be queued."""
-        self._wake.set()
+        self._loop.wake()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking work; running actions are killed and recorded as failed."""
-        self._stopping.set()
-        self._wake.set()
-        self._thread.join(timeout)
+        self._loop.stop(timeout)
         self._processes.shutdown(wait=True, cancel_futures=True)
 
     def _cause(self, job: Job) -> Cause:
         return Cause(f"worker:{self.name}", self.clock(), job.correlation_id)
 
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.wait(0.5)
-            self._wake.clear()
-            while not self._stopping.is_set():
-                with self._busy_lock:
-                    free = self.concurrency - self._busy
-                jobs = self.queue.take(self.batch_size, free)
-                if not jobs:
-                    break
-                try:
-                    self._dispatch(jobs)
-                except Exception:  # keep the worker alive; the runs stay claimed → abandoned
-                    log.exception("worker %s failed to dispatch %d jobs", self.name, len(jobs))
+    def _take_and_dispatch(self) -> bool:
+        """Claim and start what the free slots allow; True if anything was taken."""
+        with self._busy_lock:
+            free = self.concurrency - self._busy
+        jobs = self.queue.take(self.batch_size, free)
+        if jobs:
+            self._dispatch(jobs)
+        return bool(jobs)
 
     def _dispatch(self, jobs: list[Job]) -> None:
         claims = [
@@ -181,7 +174,12 @@ class Worker:
                 for k, v in job.parameters.items()
             }
             result = run_subprocess(
-                job.action, job.execution_id, parameters, self.locate, self.api_url, self._stopping
+                job.action,
+                job.execution_id,
+                parameters,
+                self.locate,
+                self.api_url,
+                self._loop.stopping,
             )
         except Exception as problem:  # the run ends as failed instead of hanging in running
             log.exception("execution %s could not run", job.execution_id)
@@ -191,7 +189,7 @@ class Worker:
         finally:
             with self._busy_lock:
                 self._busy -= 1
-            self._wake.set()
+            self._loop.wake()
 
     def _completion(self, job: Job, run: RunResult) -> m.CompleteExecution:
         return m.CompleteExecution.because(

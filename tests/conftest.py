@@ -7,14 +7,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from attune.commands import models as m
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.definitions import ActionDefinition
-from attune.infra.bootstrap import open_store
+from attune.infra.bootstrap import open_read_engine, open_store
 from attune.infra.secret_box import AesGcmSecretBox, load_or_create_key
 from attune.infra.settings import Settings
+from attune.projections.projector import Projector
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -34,6 +36,18 @@ def store(settings: Settings) -> Iterator[EventStore]:
 @pytest.fixture
 def secret_box(settings: Settings) -> AesGcmSecretBox:
     return AesGcmSecretBox(load_or_create_key(settings.key_file))
+
+
+@pytest.fixture
+def read_engine(settings: Settings) -> Iterator[sqlalchemy.Engine]:
+    engine = open_read_engine(settings)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def projector(read_engine: sqlalchemy.Engine) -> Projector:
+    return Projector(read_engine)
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from api_harness import ECHO, T0, TickingClock
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
 from attune.api.app import create_app
 from attune.api.dependencies import ApiServices
@@ -24,18 +23,6 @@ from attune.projections.projector import Projector
 @pytest.fixture(autouse=True)
 def echo_action(commands: CommandService) -> None:
     commands.execute(m.RegisterAction(definition=ECHO, actor="loader", at=T0))
-
-
-@pytest.fixture
-def read_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'read.db'}")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def projector(read_engine: Engine) -> Projector:
-    return Projector(read_engine)
 
 
 @pytest.fixture

@@ -1,30 +1,14 @@
-"""Fixtures: a projector over a temporary SQLite file, and the scenario it projects.
+"""Fixtures: the scenario the projector tests project.
 
-The event store and command service are the shared ones (`tests/conftest.py`)."""
+The event store, command service, read engine and projector are the shared ones
+(`tests/conftest.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from projection_scenario import Scenario, play_scenario
-from sqlalchemy import Engine, create_engine
 
 from attune.commands.service import CommandService
-from attune.projections.projector import Projector
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'read.db'}")
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def projector(engine: Engine) -> Projector:
-    return Projector(engine)
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ from attune.projections.schema import execution
 
 
 def test_rebuild_equals_the_tables_a_live_projector_built_event_by_event(
-    store: EventStore, commands: CommandService, engine: Engine, tmp_path: Path
+    store: EventStore, commands: CommandService, read_engine: Engine, tmp_path: Path
 ) -> None:
-    live = Projector(engine)
+    live = Projector(read_engine)
     store.on_saved(lambda _position: live.catch_up(store))
     commands.execute(m.RegisterAction(definition=ECHO, actor="loader", at=at(0)))
     for n in range(3):
@@ -39,17 +39,17 @@ def test_rebuild_equals_the_tables_a_live_projector_built_event_by_event(
 
     replayed = create_engine(f"sqlite:///{tmp_path / 'replayed.db'}")
     assert rebuild(store, replayed, batch_size=4) == store.position()
-    assert dump_tables(replayed) == dump_tables(engine)
+    assert dump_tables(replayed) == dump_tables(read_engine)
     replayed.dispose()
 
 
 def test_rebuild_discards_rows_the_log_does_not_explain(
-    store: EventStore, projector: Projector, engine: Engine, scenario: Scenario
+    store: EventStore, projector: Projector, read_engine: Engine, scenario: Scenario
 ) -> None:
     projector.catch_up(store)
-    expected = dump_tables(engine)
-    with engine.begin() as connection:
+    expected = dump_tables(read_engine)
+    with read_engine.begin() as connection:
         connection.execute(execution.update().values(status="canceled"))
 
-    assert rebuild(store, engine) == store.position()
-    assert dump_tables(engine) == expected
+    assert rebuild(store, read_engine) == store.position()
+    assert dump_tables(read_engine) == expected

@@ -27,10 +27,10 @@ def by_ref(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def test_configuration_rows_hold_filterable_fields_and_the_definition(
-    store: EventStore, projector: Projector, engine: Engine, scenario: Scenario
+    store: EventStore, projector: Projector, read_engine: Engine, scenario: Scenario
 ) -> None:
     projector.catch_up(store)
-    tables = dump_tables(engine)
+    tables = dump_tables(read_engine)
 
     assert tables["pack"] == [
         {
@@ -61,7 +61,7 @@ def test_configuration_rows_hold_filterable_fields_and_the_definition(
 
 
 def test_redefining_an_action_updates_its_row_and_keeps_its_registration_time(
-    store: EventStore, commands: CommandService, projector: Projector, engine: Engine
+    store: EventStore, commands: CommandService, projector: Projector, read_engine: Engine
 ) -> None:
     commands.execute(m.RegisterAction(definition=ECHO, actor="loader", at=at(0)))
     projector.catch_up(store)
@@ -69,7 +69,7 @@ def test_redefining_an_action_updates_its_row_and_keeps_its_registration_time(
     commands.execute(m.RegisterAction(definition=disabled, actor="loader", at=at(60)))
     projector.catch_up(store)
 
-    action = by_ref(dump_tables(engine)["action"])["core.echo"]
+    action = by_ref(dump_tables(read_engine)["action"])["core.echo"]
     assert (action["enabled"], action["description"]) == (False, "Retired")
     assert action["definition"] == disabled.as_json()
     assert (action["registered_at"], action["updated_at"]) == (at(0), at(60))
@@ -78,12 +78,12 @@ def test_redefining_an_action_updates_its_row_and_keeps_its_registration_time(
 def test_runtime_rows_follow_a_trigger_event_to_a_succeeded_execution(
     store: EventStore,
     projector: Projector,
-    engine: Engine,
+    read_engine: Engine,
     scenario: Scenario,
     secret_box: AesGcmSecretBox,
 ) -> None:
     projector.catch_up(store)
-    tables = dump_tables(engine)
+    tables = dump_tables(read_engine)
 
     assert tables["event"] == [
         {
@@ -136,10 +136,10 @@ def test_runtime_rows_follow_a_trigger_event_to_a_succeeded_execution(
 
 
 def test_history_has_one_row_per_lifecycle_event_in_log_order(
-    store: EventStore, projector: Projector, engine: Engine, scenario: Scenario
+    store: EventStore, projector: Projector, read_engine: Engine, scenario: Scenario
 ) -> None:
     projector.catch_up(store)
-    history = dump_tables(engine)["execution_history"]
+    history = dump_tables(read_engine)["execution_history"]
 
     assert [(h["event"], h["status"], h["actor"], h["details"]) for h in history] == [
         ("execution.requested", "requested", "rule-engine", {"action": "core.echo"}),
@@ -153,7 +153,7 @@ def test_history_has_one_row_per_lifecycle_event_in_log_order(
 
 
 def test_a_failed_execution_records_its_error_and_a_failed_enforcement_its_reason(
-    store: EventStore, commands: CommandService, projector: Projector, engine: Engine
+    store: EventStore, commands: CommandService, projector: Projector, read_engine: Engine
 ) -> None:
     commands.execute(m.RegisterAction(definition=ECHO, actor="loader", at=at(0)))
     execution_id = new_runtime_id(at(1), bytes(10))
@@ -193,7 +193,7 @@ def test_a_failed_execution_records_its_error_and_a_failed_enforcement_its_reaso
     ]:
         commands.execute(command)
     projector.catch_up(store)
-    tables = dump_tables(engine)
+    tables = dump_tables(read_engine)
 
     (execution,) = tables["execution"]
     assert (execution["status"], execution["error"], execution["ended_at"]) == (
@@ -212,18 +212,18 @@ def test_a_failed_execution_records_its_error_and_a_failed_enforcement_its_reaso
 
 
 def test_applying_the_same_batch_twice_changes_nothing(
-    store: EventStore, projector: Projector, engine: Engine, scenario: Scenario
+    store: EventStore, projector: Projector, read_engine: Engine, scenario: Scenario
 ) -> None:
     batch = store.read(0, 100)
     first = projector.apply(batch)
-    once = dump_tables(engine)
+    once = dump_tables(read_engine)
 
     assert projector.apply(batch) == first == store.position()
-    assert dump_tables(engine) == once
+    assert dump_tables(read_engine) == once
 
 
 def test_overlapping_and_one_event_batches_give_the_same_rows_as_one_batch(
-    store: EventStore, projector: Projector, engine: Engine, scenario: Scenario, tmp_path: Path
+    store: EventStore, projector: Projector, read_engine: Engine, scenario: Scenario, tmp_path: Path
 ) -> None:
     log = store.read(0, 100)
     projector.apply(log[:7])
@@ -233,24 +233,24 @@ def test_overlapping_and_one_event_batches_give_the_same_rows_as_one_batch(
 
     whole = create_engine(f"sqlite:///{tmp_path / 'whole.db'}")
     Projector(whole).apply(log)
-    assert dump_tables(engine) == dump_tables(whole)
+    assert dump_tables(read_engine) == dump_tables(whole)
     whole.dispose()
 
 
 def test_a_new_projector_resumes_from_the_stored_position(
-    store: EventStore, engine: Engine, scenario: Scenario
+    store: EventStore, read_engine: Engine, scenario: Scenario
 ) -> None:
-    Projector(engine).apply(store.read(0, 5))
+    Projector(read_engine).apply(store.read(0, 5))
 
     watch = PositionWatch()  # as the composition root shares it with the API
-    resumed = Projector(engine, watch)
+    resumed = Projector(read_engine, watch)
     assert resumed.position() == watch.position() == 5
     assert resumed.catch_up(store, batch_size=2) == store.position() == watch.position()
-    assert len(dump_tables(engine)["execution_history"]) == 4
+    assert len(dump_tables(read_engine)["execution_history"]) == 4
 
 
 def test_times_come_back_as_utc_aware_datetimes(
-    store: EventStore, commands: CommandService, projector: Projector, engine: Engine
+    store: EventStore, commands: CommandService, projector: Projector, read_engine: Engine
 ) -> None:
     paris = timezone(timedelta(hours=2))
     requested_at = at(0).astimezone(paris)
@@ -266,7 +266,7 @@ def test_times_come_back_as_utc_aware_datetimes(
     )
     projector.catch_up(store)
 
-    (execution,) = dump_tables(engine)["execution"]
+    (execution,) = dump_tables(read_engine)["execution"]
     assert execution["created_at"] == requested_at
     assert execution["created_at"].tzinfo == UTC
     assert execution["created_at"].hour == 12
