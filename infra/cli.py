@@ -81,6 +81,23 @@ def _cell(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def json_option(command: Any) -> Any:
+    """`--json` after the verb too (`attune execution list --json`), not only before it."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.find_root().obj["json"] = True
+
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        expose_value=False,
+        callback=remember,
+        help="Print JSON instead of tables.",
+    )(command)
+
+
 def _emit(ctx: click.Context, payload: Any, kind: str) -> None:
     if ctx.obj["json"]:
         click.echo(json.dumps(payload, indent=2))
@@ -185,6 +202,7 @@ def _typed(ctx: click.Context, action: str, parameters: dict[str, str]) -> dict[
 @click.argument("action")
 @click.argument("parameters", nargs=-1)
 @click.option("--wait", is_flag=True, help="Wait for the execution to end; print its output.")
+@json_option
 @click.option("--timeout", type=float, default=600.0, help="Seconds to wait with --wait.")
 @click.pass_context
 def run(
@@ -240,6 +258,7 @@ def execution() -> None:
 
 
 @execution.command("list")
+@json_option
 @click.option("--status")
 @click.option("--action")
 @click.option("--limit", type=int, default=50)
@@ -250,6 +269,7 @@ def execution_list(ctx: click.Context, status: str | None, action: str | None, l
 
 
 @execution.command("get")
+@json_option
 @click.argument("execution_id")
 @click.pass_context
 def execution_get(ctx: click.Context, execution_id: str) -> None:
@@ -258,6 +278,7 @@ def execution_get(ctx: click.Context, execution_id: str) -> None:
 
 def _list_command(group: click.Group, kind: str) -> None:
     @group.command("list", help=f"List {kind}.")
+    @json_option
     @click.option("--limit", type=int, default=100)
     @click.pass_context
     def list_(ctx: click.Context, limit: int) -> None:

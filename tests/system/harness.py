@@ -25,8 +25,11 @@ def free_port() -> int:
 class AttuneUp:
     """`attune up` in `workdir` on a free port; its output goes to `workdir/attune.log`."""
 
-    def __init__(self, workdir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, workdir: Path, *args: str, env: dict[str, str] | None = None, attune: str = ATTUNE
+    ) -> None:
         self.workdir = workdir
+        self.attune = attune
         self.port = free_port()
         self.args = args
         self.env = {**os.environ, **(env or {})}
@@ -38,7 +41,7 @@ class AttuneUp:
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 (the child owns it)
         self.process = subprocess.Popen(
-            [ATTUNE, "up", "--port", str(self.port), *self.args],
+            [self.attune, "up", "--port", str(self.port), *self.args],
             cwd=self.workdir,
             stdout=log,
             stderr=subprocess.STDOUT,

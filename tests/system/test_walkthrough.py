@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -48,6 +49,9 @@ def test_attune_run_waits_and_prints_the_status_and_output(attune_up) -> None:  
     assert "core" in attune.cli("pack", "list").stdout
     assert "examples" not in attune.cli("pack", "list").stdout
     assert attune.cli("rule", "list").stdout.splitlines()[0].startswith("REF")
+    listed_json = json.loads(attune.cli("execution", "list", "--json").stdout)
+    assert listed_json["items"][0]["result"]["stdout"] == "hi"
+    assert json.loads(attune.cli("--json", "pack", "list").stdout)["total"] == 1
 
 
 def test_a_failing_command_is_reported_as_failed_with_its_exit_code(attune_up) -> None:  # type: ignore[no-untyped-def]
