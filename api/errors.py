@@ -15,7 +15,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from attune.commands.errors import DisabledEntity, UnknownEntity
-from attune.domain.errors import AlreadyClaimed, DomainError, IllegalTransition, InvalidParameters
+from attune.domain.errors import (
+    AlreadyClaimed,
+    DomainError,
+    IllegalTransition,
+    InvalidParameters,
+    NotTheHolder,
+)
 
 
 class Message(BaseModel):
@@ -40,6 +46,7 @@ _STATUS_OF_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (DisabledEntity, 409),
     (IllegalTransition, 409),
     (AlreadyClaimed, 409),
+    (NotTheHolder, 409),
 )
 
 Responses = dict[int | str, dict[str, Any]]

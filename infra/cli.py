@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -148,16 +149,12 @@ def up(
         state_dir=state_dir,
         examples=False if no_examples else None,
     )
-    if port is not None and ctx.obj["settings"].api_url is None:
-        settings = settings.with_overrides(api_url=f"http://{settings.host}:{port}")
     logging.basicConfig(
         level=settings.log_level.upper(),
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Several threads share the interpreter; a short switch interval keeps a request from
-    # waiting 5 ms (the default) for the GIL behind the processors.
-    sys.setswitchinterval(0.0005)
+    _check_port_free(settings.host, settings.port)
     try:
         attune = build_embedded(settings)
     except StateDirectoryBusy as busy:
@@ -177,6 +174,17 @@ def up(
         server.run()
     finally:
         attune.stop()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as problem:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port} ({problem.strerror}); choose another --port"
+            ) from None
 
 
 def _parse_assignments(assignments: Sequence[str]) -> dict[str, Any]:

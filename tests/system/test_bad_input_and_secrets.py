@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.system.harness import wait_until
+from tests.system.harness import ATTUNE, free_port, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -96,3 +97,26 @@ def test_a_secret_parameter_reaches_the_action_and_nothing_else(attune_up, tmp_p
     assert any(p.name.endswith("-wal") or p.name.endswith(".db") for p in scanned)
     for path in scanned:
         assert SECRET.encode() not in path.read_bytes(), f"plaintext secret in {path}"
+
+
+def test_a_busy_port_or_state_directory_is_refused_with_a_clear_error(attune_up) -> None:  # type: ignore[no-untyped-def]
+    attune = attune_up("--no-examples")
+    same_port = subprocess.run(
+        [ATTUNE, "up", "--port", str(attune.port)],
+        cwd=attune.workdir.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert same_port.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{attune.port}" in same_port.stderr
+    same_state = subprocess.run(
+        [ATTUNE, "up", "--port", str(free_port())],
+        cwd=attune.workdir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert same_state.returncode == 1
+    assert "Attune is already running on .attune" in same_state.stderr
+    assert attune.client().get("/health").status_code == 200  # the first one is unharmed
