@@ -13,6 +13,7 @@ from uuid import UUID
 from attune.commands import models as m
 from attune.commands.errors import DisabledEntity, UnknownEntity
 from attune.commands.ports import SecretBox
+from attune.commands.secret_parameters import seal_secrets, unsealed
 from attune.commands.unit_of_work import UnitOfWork
 from attune.domain.configuration import (
     Action,
@@ -26,7 +27,6 @@ from attune.domain.enforcement import Enforcement
 from attune.domain.events import AttuneAggregate
 from attune.domain.execution import Execution
 from attune.domain.parameters import validate_parameters
-from attune.domain.secrets import sealed
 from attune.domain.trigger_event import TriggerEvent
 
 A = TypeVar("A", bound=AttuneAggregate)
@@ -65,10 +65,9 @@ def request_execution(command: m.RequestExecution, uow: UnitOfWork, secrets: Sec
     definition = action_definition(uow, command.action)
     if not definition.enabled:
         raise DisabledEntity("action", command.action)
-    parameters = validate_parameters(command.action, definition.parameters, command.parameters)
-    for name, spec in definition.parameters.items():
-        if spec.secret and name in parameters:
-            parameters[name] = sealed(secrets.seal(parameters[name]))
+    plain = unsealed(command.action, command.parameters, secrets)
+    valid = validate_parameters(command.action, definition.parameters, plain)
+    parameters = seal_secrets(definition.parameters, valid, secrets)
     uow.add(
         Execution.request(
             command.execution_id,
@@ -95,19 +94,25 @@ def fire_trigger(command: m.FireTrigger, uow: UnitOfWork, _secrets: SecretBox) -
         )
 
 
-def create_enforcement(command: m.CreateEnforcement, uow: UnitOfWork, _s: SecretBox) -> None:
-    if uow.get(Enforcement, command.enforcement_id) is None:
-        uow.add(
-            Enforcement.create(
-                command.enforcement_id,
-                command.rule,
-                command.trigger_event_id,
-                command.trigger,
-                command.action,
-                command.config,
-                command.cause(),
-            )
+def create_enforcement(command: m.CreateEnforcement, uow: UnitOfWork, secrets: SecretBox) -> None:
+    if uow.get(Enforcement, command.enforcement_id) is not None:
+        return  # the same enforcement, asked for again
+    config = command.config
+    action = uow.get(Action, Action.id_for(command.action))
+    if config is not None and action is not None:
+        # The rendered parameters are stored: their secret ones must be sealed first.
+        config = seal_secrets(action.parsed_definition().parameters, config, secrets)
+    uow.add(
+        Enforcement.create(
+            command.enforcement_id,
+            command.rule,
+            command.trigger_event_id,
+            command.trigger,
+            command.action,
+            config,
+            command.cause(),
         )
+    )
 
 
 def mark_enforcement_processed(

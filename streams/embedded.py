@@ -9,8 +9,6 @@ events past its recorded position produce commands. Timers tick from the same lo
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -20,12 +18,9 @@ from attune.commands.models import Command
 from attune.domain.events import AttuneEvent
 from attune.streams.background import WakeableLoop
 from attune.streams.claims import ClaimRegistry
+from attune.streams.delivery import apply_until_written
 from attune.streams.ports import CommandBus, EventLog, Processor
 from attune.streams.timers import IntervalTimer
-
-log = logging.getLogger(__name__)
-
-TRACK_EVERY = 1000  # record a quiet processor's position at least this often (in events)
 
 
 class EmbeddedHost:
@@ -96,8 +91,9 @@ class EmbeddedHost:
         last = batch[-1][0]
         for processor in self.processors:
             commands = self._handle(processor, batch, now)
-            tracked = self._tracked[processor.name]
-            if commands or last - tracked >= TRACK_EVERY:
+            # Only a batch that asks for something needs its position recorded: after a
+            # restart, the events of a quiet stretch ask for nothing again either.
+            if commands:
                 self._apply(commands, Tracking(processor.name, last))
                 self._tracked[processor.name] = last
         self.position = last
@@ -117,16 +113,5 @@ class EmbeddedHost:
         return commands
 
     def _apply(self, commands: list[Command], tracking: Tracking | None) -> None:
-        if not commands and tracking is None:
-            return
-        while True:
-            try:
-                outcome = self.bus.apply_batch(commands, tracking)
-                break
-            except Exception:
-                if self._loop.stopping.is_set():
-                    raise
-                log.exception("could not apply %d commands; retrying", len(commands))
-                time.sleep(0.5)
-        for command, refusal in outcome.refused:
-            log.warning("%s refused: %s", type(command).__name__, refusal)
+        if commands or tracking is not None:
+            apply_until_written(self.bus, commands, tracking, self._loop.stopping)

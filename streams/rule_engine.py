@@ -2,8 +2,9 @@
 
 On `trigger_event.fired` it creates an enforcement for every enabled rule on that trigger
 type whose trigger parameters and criteria match, with the rule's action parameters
-rendered against the event. On `enforcement.created` it requests the execution (or fails
-the enforcement with the reason, or disables it if the rule was disabled meanwhile).
+rendered against the event and checked against the action's schema (parameters that do
+not render or validate fail the enforcement, with the reason). On `enforcement.created`
+it requests the execution, or disables the enforcement if the rule was disabled meanwhile.
 Every id it asks for derives from the event it handles.
 """
 
@@ -52,6 +53,10 @@ class RuleEngine:
                 continue
             enforcement_id = Enforcement.id_for(rule.ref, fired.originator_id, fired.timestamp)
             config, failure = _render(rule, context)
+            if config is not None:
+                failure = self._parameter_problem(rule.action, config)
+            if failure:
+                config = None  # not recorded: it may hold secrets the action would seal
             commands.append(
                 m.CreateEnforcement.because(
                     cause,
@@ -73,13 +78,10 @@ class RuleEngine:
         cause = Cause.following(created, ACTOR, now)
         enforcement_id = created.originator_id
         if created.config is None:
-            return []  # rendering failed; the rule engine failed it when it created it
+            return []  # its parameters were bad: it was failed as it was created
         rule = self.rules.get(created.rule)
         if rule is None or not rule.enabled:
             return [m.DisableEnforcement.because(cause, enforcement_id=enforcement_id)]
-        failure = self._parameter_problem(created.action, created.config)
-        if failure:
-            return [m.FailEnforcement.because(cause, enforcement_id=enforcement_id, reason=failure)]
         execution_id = Execution.id_for_enforcement(enforcement_id, created.timestamp)
         return [
             m.RequestExecution.because(

@@ -24,6 +24,7 @@ from attune.domain.secrets import SEALED_KEY, is_sealed
 from attune.streams.background import WakeableLoop
 from attune.streams.catalog import ActionCatalog
 from attune.streams.claims import ENDING_EVENTS
+from attune.streams.delivery import apply_until_written
 from attune.streams.ports import CommandBus, SecretOpener
 from attune.streams.runners import EntryPointLocator, RunResult, run_subprocess
 
@@ -72,8 +73,12 @@ class WorkQueue:
                 self._requested.pop(execution_id, None)
         return []
 
-    def __len__(self) -> int:
-        return len(self._pending)
+    def put_back(self, jobs: list[Job]) -> None:
+        """Return taken jobs whose claims were never written, to be taken again first."""
+        with self._lock:
+            waiting = list(self._pending)
+            self._pending = dict.fromkeys([j.execution_id for j in jobs] + waiting)
+            self._taken.difference_update(j.execution_id for j in jobs)
 
     def take(self, limit: int, process_slots: int) -> list[Job]:
         """Hand out up to `limit` jobs, at most `process_slots` of them needing a process."""
@@ -159,7 +164,11 @@ class Worker:
         # the end refused too (only the holder may end a run).
         noops = [j for j in jobs if j.action.runner_type == "noop"]
         ends = [self._completion(j, RunResult("succeeded", {})) for j in noops]
-        outcome = self.bus.apply_batch(claims + ends)
+        try:
+            outcome = self.bus.apply_batch(claims + ends)
+        except Exception:
+            self.queue.put_back(jobs)  # nothing was written: the jobs are still to do
+            raise
         refused = {c.execution_id for c, _ in outcome.refused}  # type: ignore[attr-defined]
         for job in jobs:
             if job.action.runner_type != "noop" and job.execution_id not in refused:
@@ -185,7 +194,9 @@ class Worker:
             log.exception("execution %s could not run", job.execution_id)
             result = RunResult("failed", None, f"the worker could not run the action: {problem}")
         try:
-            self.bus.apply_batch([self._completion(job, result)])
+            apply_until_written(
+                self.bus, [self._completion(job, result)], None, self._loop.stopping
+            )
         finally:
             with self._busy_lock:
                 self._busy -= 1

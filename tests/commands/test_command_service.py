@@ -106,3 +106,50 @@ def test_stored_events_are_plain_json_under_their_stable_names(
     assert rows[-1][0] == "execution.requested"
     assert b'"originator_topic":"execution"' in rows[-1][1]
     assert b'"timestamp":"2026-01-01T12:00:00+00:00"' in rows[-1][1]
+
+
+def test_a_rendered_secret_is_sealed_in_the_enforcement_and_reaches_the_execution_sealed(
+    commands: CommandService, store: EventStore, settings: Settings, secret_box
+) -> None:
+    enforcement_id = UUID("019b0000-0000-7000-8000-0000000000e1")
+    rendered = {"cmd": "login", "password": "rendered-secret-4411"}
+    commands.apply_batch(
+        [
+            m.CreateEnforcement(
+                actor="rule_engine",
+                at=NOW,
+                enforcement_id=enforcement_id,
+                rule="x.r",
+                trigger_event_id=ID,
+                trigger="x.t",
+                action="core.login",
+                config=rendered,
+            ),
+        ]
+    )
+    enforcement = store.load(enforcement_id)
+    sealed_config = enforcement.config  # type: ignore[union-attr]
+    assert sealed_config["cmd"] == "login"
+    assert secret_box.unseal(sealed_config["password"]["$secret"]) == "rendered-secret-4411"
+
+    # The rule engine passes the stored config on; the request validates the opened value.
+    commands.apply_batch(
+        [
+            request("core.login").model_copy(
+                update={"parameters": sealed_config, "enforcement_id": enforcement_id}
+            )
+        ]
+    )
+    execution = store.load(ID)
+    assert isinstance(execution, Execution) and execution.parameters["retries"] == 3
+    assert secret_box.unseal(execution.parameters["password"]["$secret"]) == "rendered-secret-4411"
+    for file in settings.state_dir.glob("events.db*"):
+        assert b"rendered-secret-4411" not in file.read_bytes()
+
+
+def test_a_sealed_value_that_does_not_open_is_refused_naming_the_parameter(
+    commands: CommandService,
+) -> None:
+    forged = {"cmd": "x", "password": {"$secret": "0000000000000000:AAAA"}}
+    with pytest.raises(InvalidParameters, match="password: is sealed, but not by a key"):
+        commands.execute(request("core.login").model_copy(update={"parameters": forged}))

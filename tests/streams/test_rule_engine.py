@@ -39,7 +39,10 @@ def test_a_matching_trigger_event_creates_an_enforcement_with_rendered_parameter
 
 def test_a_whole_expression_keeps_its_type_and_trigger_is_an_alias_of_event_payload() -> None:
     params = {"message": "{{ event.payload.count }}", "n": "{{ trigger.count }}"}
-    engine = engine_with(rule_registered(action_params=params))
+    counts = {"message": {"type": "integer"}, "n": {"type": "integer"}}
+    engine = engine_with(
+        action_registered(parameters=counts), rule_registered(action_params=params)
+    )
 
     [create] = engine.handle(fired({"count": 3}), at(2))
 
@@ -100,15 +103,17 @@ def test_an_enforcement_requests_its_execution_and_is_marked_processed() -> None
     assert request.correlation_id == create.correlation_id
 
 
-def test_invalid_parameters_or_unknown_action_fail_the_enforcement() -> None:
+def test_invalid_parameters_or_unknown_action_fail_the_enforcement_without_its_config() -> None:
     engine = engine_with(rule_registered(action_params={"msg": "hi"}))
-    [create] = engine.handle(fired({"host": "db1"}), at(2))
-    [fail] = engine.handle(enforcement_created(create), at(3))
+    create, fail = engine.handle(fired({"host": "db1"}), at(2))
     assert isinstance(fail, m.FailEnforcement) and "unknown action 'core.echo'" in fail.reason
+    assert create.config is None  # type: ignore[attr-defined]
+    assert engine.handle(enforcement_created(create), at(3)) == []  # nothing to request
 
     engine.handle(action_registered(), at(3))
-    [fail] = engine.handle(enforcement_created(create), at(3))
+    create, fail = engine.handle(fired({"host": "db1"}, seconds=2), at(3))
     assert "message: is required" in fail.reason  # type: ignore[attr-defined]
+    assert "msg: is not a parameter of core.echo" in fail.reason  # type: ignore[attr-defined]
 
 
 def test_a_rule_disabled_before_its_enforcement_is_processed_disables_it() -> None:
