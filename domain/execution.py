@@ -190,10 +190,8 @@ class Execution(AttuneAggregate):
         current = ExecutionStatus(self.status)
         if target in TRANSITIONS[current]:
             return True
-        if current == target or (current not in TERMINAL and _STAGE[target] < _STAGE[current]):
-            return False
-        if current in TERMINAL and _STAGE[target] < _STAGE[current]:
-            return False
+        if current == target or _STAGE[target] < _STAGE[current]:
+            return False  # reached or passed already: a repeated command
         raise IllegalTransition("execution", self.id, current, target)
 
     def schedule(self, pool: str, cause: Cause) -> None:
