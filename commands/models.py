@@ -29,9 +29,10 @@ class Command(BaseModel):
     at: datetime
     correlation_id: UUID | None = None
     causation_id: UUID | None = None
+    source: str | None = None  # the client's address, for commands from the API
 
     def cause(self) -> Cause:
-        return Cause(self.actor, self.at, self.correlation_id, self.causation_id)
+        return Cause(self.actor, self.at, self.correlation_id, self.causation_id, self.source)
 
     @classmethod
     def because(cls, cause: Cause, **fields: Any) -> Any:
@@ -41,6 +42,7 @@ class Command(BaseModel):
             at=cause.at,
             correlation_id=cause.correlation_id,
             causation_id=cause.causation_id,
+            source=cause.source,
             **fields,
         )
 

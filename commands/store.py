@@ -56,12 +56,18 @@ def _field_converters(event_class: type) -> tuple[tuple[str, Callable[[str], Any
     return tuple((name, conv) for name, conv in pairs if conv is not None)
 
 
+# Envelope fields added after events were first stored, with the value older events have.
+ENVELOPE_DEFAULTS: dict[str, Any] = {"source": None}  # added with issue #4 (audit)
+
+
 class JsonEventMapper(Mapper):
     """Decodes UUID and datetime fields back to their types, guided by the event class."""
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         event = super().to_domain_event(stored_event)
         state = event.__dict__
+        for name, value in ENVELOPE_DEFAULTS.items():
+            state.setdefault(name, value)
         for name, convert in _field_converters(type(event)):
             value = state.get(name)
             if isinstance(value, str):

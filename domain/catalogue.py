@@ -57,6 +57,7 @@ def envelope(event: AttuneEvent, position: int | None) -> dict[str, Any]:
         "occurred_at": event.timestamp,
         "position": position,
         "actor": event.actor,
+        "source": event.source,
         "correlation_id": correlation,
         "causation_id": event.causation_id,
         "payload": payload_of(event),

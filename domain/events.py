@@ -1,9 +1,10 @@
 """The base of every Attune aggregate and domain event, and the event catalogue.
 
 Every domain event carries, besides eventsourcing's `originator_id`, `originator_version`
-and `timestamp`: the `actor` that caused it, the `correlation_id` of the trace it belongs to
-(the trigger event or API request that started the chain) and the `causation_id` of the
-event or command that caused it. Every event class has a stable public name (its `TOPIC`,
+and `timestamp`: the `actor` that caused it, the `source` address of the request (user
+commands only), the `correlation_id` of the trace it belongs to (the trigger event or API
+request that started the chain) and the `causation_id` of the event or command that caused
+it. Every event class has a stable public name (its `TOPIC`,
 e.g. ``execution.succeeded``) and a schema version (`class_version`, default 1).
 """
 
@@ -20,7 +21,7 @@ from attune.domain.ids import event_id
 
 BASE_EVENT_FIELDS = frozenset(
     {"originator_id", "originator_version", "timestamp", "originator_topic"}
-    | {"actor", "correlation_id", "causation_id"}
+    | {"actor", "correlation_id", "causation_id", "source"}
 )
 
 
@@ -32,6 +33,7 @@ class Cause:
     at: datetime
     correlation_id: UUID | None = None
     causation_id: UUID | None = None
+    source: str | None = None  # the network address a user command came from (for audit)
 
     @classmethod
     def following(cls, event: AttuneEvent, actor: str, at: datetime) -> Cause:
@@ -41,7 +43,7 @@ class Cause:
             at=at,
             correlation_id=event.correlation_id or event.originator_id,
             causation_id=event_id(event.originator_id, event.originator_version),
-        )
+        )  # no source: processors act on events, not on requests from an address
 
 
 TAgg = TypeVar("TAgg", bound="AttuneAggregate")
@@ -60,6 +62,7 @@ class AttuneAggregate(Aggregate):
         actor: str
         correlation_id: UUID | None
         causation_id: UUID | None
+        source: str | None
 
     @classmethod
     def _begin(
@@ -72,6 +75,7 @@ class AttuneAggregate(Aggregate):
             actor=cause.actor,
             correlation_id=cause.correlation_id,
             causation_id=cause.causation_id,
+            source=cause.source,
             **fields,
         )
 
@@ -82,6 +86,7 @@ class AttuneAggregate(Aggregate):
             actor=cause.actor,
             correlation_id=cause.correlation_id,
             causation_id=cause.causation_id,
+            source=cause.source,
             **fields,
         )
 
