@@ -17,3 +17,9 @@ class DisabledEntity(DomainError):
     def __init__(self, kind: str, key: object) -> None:
         self.kind, self.key = kind, key
         super().__init__(f"{kind} '{key}' is disabled")
+
+
+class AlreadyExists(DomainError):
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind, self.key = kind, key
+        super().__init__(f"{kind} '{key}' already exists")

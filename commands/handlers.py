@@ -12,6 +12,7 @@ from uuid import UUID
 
 from attune.commands import models as m
 from attune.commands.errors import DisabledEntity, UnknownEntity
+from attune.commands.identity_handlers import IDENTITY_HANDLERS
 from attune.commands.ports import SecretBox
 from attune.commands.secret_parameters import seal_secrets, unsealed
 from attune.commands.unit_of_work import UnitOfWork
@@ -19,6 +20,7 @@ from attune.domain.configuration import (
     Action,
     ConfigurationAggregate,
     Pack,
+    Role,
     Rule,
     TriggerType,
 )
@@ -155,6 +157,7 @@ def abandon_execution(command: m.AbandonExecution, uow: UnitOfWork, _s: SecretBo
 
 
 HANDLERS: dict[type[m.Command], Handler] = {
+    m.DefineRole: _register(Role),
     m.RegisterPack: _register(Pack),
     m.RegisterAction: _register(Action),
     m.RegisterTriggerType: _register(TriggerType),
@@ -169,4 +172,5 @@ HANDLERS: dict[type[m.Command], Handler] = {
     m.ClaimExecution: claim_execution,
     m.CompleteExecution: complete_execution,
     m.AbandonExecution: abandon_execution,
+    **IDENTITY_HANDLERS,
 }

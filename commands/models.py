@@ -13,6 +13,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from attune.domain.access import RoleDefinition
 from attune.domain.definitions import (
     ActionDefinition,
     PackDefinition,
@@ -20,6 +21,7 @@ from attune.domain.definitions import (
     TriggerTypeDefinition,
 )
 from attune.domain.events import Cause
+from attune.domain.identity import IdentityKind
 
 
 class Command(BaseModel):
@@ -125,3 +127,49 @@ class CompleteExecution(Command):
 class AbandonExecution(Command):
     execution_id: UUID
     reason: str
+
+
+class CreateIdentity(Command):
+    login: str
+    kind: IdentityKind
+    roles: list[str]
+    password_hash: str | None = None  # Argon2id, computed at the edge; none for services
+
+
+class ChangePassword(Command):
+    login: str
+    password_hash: str
+
+
+class SetRoles(Command):
+    login: str
+    roles: list[str]
+
+
+class DisableIdentity(Command):
+    login: str
+
+
+class DefineRole(Command):
+    definition: RoleDefinition
+
+
+class StartSession(Command):
+    session_id: UUID
+    login: str
+    expires_at: datetime
+
+
+class RevokeSession(Command):
+    session_id: UUID
+
+
+class CreateApiKey(Command):
+    key_id: UUID
+    login: str
+    name: str
+    secret_hash: str
+
+
+class RevokeApiKey(Command):
+    key_id: UUID

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from attune.domain.configuration import Action, Pack, Rule, TriggerType
+from attune.domain.configuration import Action, Pack, Role, Rule, TriggerType
 from attune.domain.enforcement import Enforcement
 from attune.domain.events import AttuneAggregate, AttuneEvent, payload_of
 from attune.domain.execution import Execution
+from attune.domain.identity import ApiKey, Identity, Session
 from attune.domain.ids import event_id
 from attune.domain.trigger_event import TriggerEvent
 
@@ -23,6 +24,10 @@ AGGREGATES: tuple[type[AttuneAggregate], ...] = (
     TriggerEvent,
     Enforcement,
     Execution,
+    Identity,
+    Role,
+    Session,
+    ApiKey,
 )
 
 

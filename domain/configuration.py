@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
+from attune.domain.access import RoleDefinition
 from attune.domain.definitions import (
     ActionDefinition,
     Definition,
@@ -115,3 +116,16 @@ class Rule(ConfigurationAggregate[RuleDefinition]):
 
     class Updated(DefinitionUpdated):
         TOPIC = "rule.updated"
+
+
+class Role(ConfigurationAggregate[RoleDefinition]):
+    """A custom role (the built-in ones, admin, operator and observer, are not stored)."""
+
+    TOPIC = "role"
+    definition_type = RoleDefinition
+
+    class Registered(DefinitionRegistered):
+        TOPIC = "role.registered"
+
+    class Updated(DefinitionUpdated):
+        TOPIC = "role.updated"
