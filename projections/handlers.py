@@ -19,6 +19,7 @@ from attune.domain.configuration import (
     DefinitionRegistered,
     DefinitionUpdated,
     Pack,
+    Role,
     Rule,
     TriggerType,
 )
@@ -28,6 +29,7 @@ from attune.domain.execution import Execution, ExecutionEnded, ExecutionStatus
 from attune.domain.trigger_event import TriggerEvent
 from attune.projections import schema
 from attune.projections.changes import RowChanges
+from attune.projections.security import SECURITY_HANDLERS
 
 Handler = Callable[[Any, int, RowChanges], None]
 
@@ -43,6 +45,7 @@ _CONFIGURATION_TABLES: dict[type[ConfigurationAggregate[Any]], Table] = {
     Action: schema.action,
     TriggerType: schema.trigger_type,
     Rule: schema.rule,
+    Role: schema.role,
 }
 _NOT_FROM_DEFINITION = frozenset({"definition", "registered_at", "updated_at"})
 
@@ -252,6 +255,7 @@ HANDLERS: dict[str, Handler] = {
     Execution.Requested.TOPIC: _execution_requested,
     Execution.Scheduled.TOPIC: _execution_scheduled,
     Execution.Claimed.TOPIC: _execution_claimed,
+    **SECURITY_HANDLERS,
     **{
         ended.TOPIC: _execution_ended
         for ended in (

@@ -17,7 +17,8 @@ from sqlalchemy import Connection, Engine, select
 from attune.domain.events import AttuneEvent
 from attune.projections.changes import RowChanges
 from attune.projections.handlers import HANDLERS
-from attune.projections.schema import metadata, projection_position
+from attune.projections.schema import audit, metadata, projection_position
+from attune.projections.security import audit_row
 from attune.projections.watch import PositionWatch
 
 DEFAULT_NAME = "read_model"
@@ -87,6 +88,7 @@ class Projector:
                 handler = HANDLERS.get(type(event).TOPIC)
                 if handler is not None:
                     handler(event, event_position, changes)
+                changes.insert(audit, str(event_position), audit_row(event, event_position))
                 position = max(position, event_position)
             if position == stored:
                 return stored

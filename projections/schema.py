@@ -194,3 +194,55 @@ projection_position = Table(
     Column("name", String(64), primary_key=True),
     Column("position", BigInteger, nullable=False),
 )
+
+# Security: custom roles, identities, their sessions and API keys, and the audit trail.
+
+role = _configuration_table("role")
+
+identity = Table(
+    "identity",
+    metadata,
+    _uuid("id", primary_key=True),
+    _ref("login", nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("roles", _json(), nullable=False),
+    Column("password_hash", String(255)),
+    Column("enabled", Boolean, nullable=False),
+    _when("created_at", nullable=False),
+    _when("updated_at", nullable=False),
+)
+
+session = Table(
+    "session",
+    metadata,
+    _uuid("id", primary_key=True),
+    _ref("login", nullable=False, index=True),
+    _when("started_at", nullable=False),
+    _when("expires_at", nullable=False),
+    Column("revoked", Boolean, nullable=False),
+)
+
+api_key = Table(
+    "api_key",
+    metadata,
+    _uuid("id", primary_key=True),
+    _ref("login", nullable=False, index=True),
+    _ref("name", nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    _when("created_at", nullable=False),
+)
+
+# One row per domain event: who did what, when, from where.
+audit = Table(
+    "audit",
+    metadata,
+    Column("position", BigInteger, primary_key=True),
+    Column("event", String(64), nullable=False, index=True),
+    Column("aggregate_type", String(64), nullable=False),
+    _uuid("aggregate_id", nullable=False, index=True),
+    Column("actor", String(255), nullable=False, index=True),
+    Column("source", String(255)),
+    _when("occurred_at", nullable=False, index=True),
+    _uuid("correlation_id"),
+)
