@@ -7,12 +7,24 @@ from importlib.metadata import version
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from attune.api import catalog, enforcements, events, executions, health
+from attune.api import (
+    audit,
+    catalog,
+    enforcements,
+    events,
+    executions,
+    health,
+    identities,
+    sessions,
+)
+from attune.api.body_limit import BodyLimit
 from attune.api.dependencies import ApiServices
 from attune.api.errors import INVALID_REQUEST, domain_error_response, invalid_request_response
+from attune.api.login_throttle import LoginThrottle
 from attune.domain.errors import DomainError
 
 API_PREFIX = "/api/v1"
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(services: ApiServices) -> FastAPI:
@@ -28,7 +40,11 @@ def create_app(services: ApiServices) -> FastAPI:
         },
     )
     app.state.services = services
+    app.state.login_throttle = LoginThrottle()
+    # No CORS middleware: browsers on other origins may not call the API (the default).
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(health.router)
-    for module in (catalog, events, enforcements, executions):
+    app.include_router(sessions.router)
+    for module in (catalog, events, enforcements, executions, identities, audit):
         app.include_router(module.router, prefix=API_PREFIX, responses=INVALID_REQUEST)
     return app

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, computed_field
 
+from attune.api.access import Caller, requires
 from attune.api.dependencies import ReadConnection
 from attune.api.errors import PROJECTION_BEHIND, Message
 from attune.api.pagination import Page, PageWindow, page_of
@@ -77,16 +78,28 @@ class RulePage(Page[Rule]):
 
 
 @router.get("/packs", tags=["packs"], responses=PROJECTION_BEHIND)
-def list_packs(connection: ReadConnection, window: PageWindow) -> PackPage:
-    listing = queries.list_packs(connection, limit=window.limit, offset=window.offset)
+def list_packs(
+    connection: ReadConnection, window: PageWindow, caller: Annotated[Caller, requires("pack:read")]
+) -> PackPage:
+    packs = caller.packs_for("pack:read")
+    listing = queries.list_packs(connection, packs=packs, limit=window.limit, offset=window.offset)
     return page_of(PackPage, listing, window)
 
 
 @router.get("/actions", tags=["actions"], responses=PROJECTION_BEHIND)
 def list_actions(
-    connection: ReadConnection, window: PageWindow, pack: PackFilter = None
+    connection: ReadConnection,
+    window: PageWindow,
+    caller: Annotated[Caller, requires("action:read")],
+    pack: PackFilter = None,
 ) -> ActionPage:
-    listing = queries.list_actions(connection, pack=pack, limit=window.limit, offset=window.offset)
+    listing = queries.list_actions(
+        connection,
+        pack=pack,
+        packs=caller.packs_for("action:read"),
+        limit=window.limit,
+        offset=window.offset,
+    )
     return page_of(ActionPage, listing, window)
 
 
@@ -96,20 +109,29 @@ def list_actions(
     responses={404: {"model": Message, "description": "Unknown action"}} | PROJECTION_BEHIND,
 )
 def get_action(
-    connection: ReadConnection, ref: Annotated[str, Path(description="The action's ref.")]
+    connection: ReadConnection,
+    ref: Annotated[str, Path(description="The action's ref.")],
+    caller: Annotated[Caller, requires("action:read")],
 ) -> Action:
     row = queries.get_action(connection, ref)
-    if row is None:
+    if row is None or not caller.may("action:read", row["pack"]):
         raise UnknownEntity("action", ref)
     return Action.model_validate(row)
 
 
 @router.get("/triggers", tags=["triggers"], responses=PROJECTION_BEHIND)
 def list_trigger_types(
-    connection: ReadConnection, window: PageWindow, pack: PackFilter = None
+    connection: ReadConnection,
+    window: PageWindow,
+    caller: Annotated[Caller, requires("trigger:read")],
+    pack: PackFilter = None,
 ) -> TriggerTypePage:
     listing = queries.list_trigger_types(
-        connection, pack=pack, limit=window.limit, offset=window.offset
+        connection,
+        pack=pack,
+        packs=caller.packs_for("trigger:read"),
+        limit=window.limit,
+        offset=window.offset,
     )
     return page_of(TriggerTypePage, listing, window)
 
@@ -118,6 +140,7 @@ def list_trigger_types(
 def list_rules(
     connection: ReadConnection,
     window: PageWindow,
+    caller: Annotated[Caller, requires("rule:read")],
     pack: PackFilter = None,
     trigger: Annotated[str | None, Query(description="Only rules on this trigger type.")] = None,
     action: Annotated[str | None, Query(description="Only rules running this action.")] = None,
@@ -126,6 +149,7 @@ def list_rules(
     listing = queries.list_rules(
         connection,
         pack=pack,
+        packs=caller.packs_for("rule:read"),
         trigger=trigger,
         action=action,
         enabled=enabled,

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Protocol, cast
+from uuid import UUID
 
 from fastapi import Depends, HTTPException, Query, Request
 from sqlalchemy import Connection, Engine
@@ -27,6 +28,34 @@ class ProjectionProgress(Protocol):
     def wait_for(self, position: int, timeout: float) -> bool: ...
 
 
+class TokenClaims(Protocol):
+    kind: str  # access | refresh | execution
+    subject: str  # a login, or an execution id
+    session_id: UUID | None
+
+
+class Credentials(Protocol):
+    """Passwords, tokens and API keys, provided by the composition root (`attune.infra`)."""
+
+    def hash_password(self, password: str) -> str: ...
+
+    def password_matches(self, password_hash: str | None, password: str) -> bool: ...
+
+    def read_token(self, token: str) -> TokenClaims: ...
+
+    def access_token(self, login: str, session_id: UUID, now: datetime) -> tuple[str, datetime]: ...
+
+    def refresh_token(
+        self, login: str, session_id: UUID, now: datetime
+    ) -> tuple[str, datetime]: ...
+
+    def new_api_key(self, key_id: UUID) -> tuple[str, str]: ...
+
+    def parse_api_key(self, key: str) -> tuple[UUID, str] | None: ...
+
+    def api_key_matches(self, stored_hash: str, secret: str) -> bool: ...
+
+
 @dataclass
 class ApiServices:
     """Everything the routes use, built by the composition root (`attune.infra`)."""
@@ -37,6 +66,7 @@ class ApiServices:
     store_position: Callable[[], int]
     clock: Callable[[], datetime]  # UTC now: the time commands are stamped with
     entropy: Callable[[int], bytes]  # random bytes for new ids (os.urandom in production)
+    credentials: Credentials
 
 
 async def get_services(request: Request) -> ApiServices:

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from attune.api.access import Caller, requires
 from attune.api.dependencies import ReadConnection
 from attune.api.errors import PROJECTION_BEHIND
 from attune.api.pagination import Page, PageWindow, page_of
@@ -40,12 +41,14 @@ class EnforcementPage(Page[Enforcement]):
 def list_enforcements(
     connection: ReadConnection,
     window: PageWindow,
+    caller: Annotated[Caller, requires("enforcement:read")],
     rule: Annotated[str | None, Query(description="Only enforcements of this rule.")] = None,
     status: Annotated[EnforcementStatus | None, Query(description="Only in this status.")] = None,
 ) -> EnforcementPage:
     listing = queries.list_enforcements(
         connection,
         rule=rule,
+        packs=caller.packs_for("enforcement:read"),
         status=None if status is None else status.value,
         limit=window.limit,
         offset=window.offset,

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from attune.api.access import Caller, requires
 from attune.api.dependencies import ReadConnection
 from attune.api.errors import PROJECTION_BEHIND
 from attune.api.pagination import Page, PageWindow, page_of
@@ -35,6 +36,7 @@ class TriggerEventPage(Page[TriggerEvent]):
 def list_events(
     connection: ReadConnection,
     window: PageWindow,
+    caller: Annotated[Caller, requires("event:read")],
     trigger: Annotated[str | None, Query(description="Only firings of this trigger type.")] = None,
     since: Since = None,
     until: Until = None,
@@ -42,6 +44,7 @@ def list_events(
     listing = queries.list_events(
         connection,
         trigger=trigger,
+        packs=caller.packs_for("event:read"),
         since=since,
         until=until,
         limit=window.limit,

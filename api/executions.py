@@ -12,12 +12,14 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from attune.api.access import Caller, may_see_execution, requires
 from attune.api.dependencies import ReadConnection, Services
 from attune.api.errors import PROJECTION_BEHIND, Message, Problems, Responses
 from attune.api.pagination import Page, PageWindow, page_of
+from attune.api.sessions import client_address
 from attune.api.time_range import Since, Until
 from attune.commands.errors import UnknownEntity
 from attune.commands.models import RequestExecution
@@ -30,7 +32,8 @@ from attune.projections import queries
 router = APIRouter(prefix="/executions", tags=["executions"])
 
 ExecutionId = Annotated[UUID, Path(description="The execution's id.")]
-API_ACTOR = "api"
+# A running action's execution token may read its own execution (and nothing else).
+OwnExecutionReader = Annotated[Caller, requires("execution:read", execution_token_reads_own=True)]
 
 
 class ExecutionRequest(BaseModel):
@@ -103,14 +106,22 @@ _READ_ONE: Responses = {
         422: {"model": Problems, "description": "Invalid parameters"},
     },
 )
-async def request_execution(body: ExecutionRequest, services: Services) -> ExecutionAccepted:
+async def request_execution(
+    body: ExecutionRequest,
+    request: Request,
+    services: Services,
+    caller: Annotated[Caller, requires("action:execute")],
+) -> ExecutionAccepted:
+    if not caller.may("action:execute", body.action.partition(".")[0]):
+        raise HTTPException(403, f"{caller.login} may not execute {body.action}")
     now = services.clock()
     execution_id = new_runtime_id(now, services.entropy(10))
     # Awaited, not run in a thread: the command joins the writer's next group commit.
     position = await asyncio.wrap_future(
         services.commands.submit(
             RequestExecution(
-                actor=API_ACTOR,
+                actor=caller.login,
+                source=client_address(request),
                 at=now,
                 correlation_id=execution_id,
                 execution_id=execution_id,
@@ -126,6 +137,7 @@ async def request_execution(body: ExecutionRequest, services: Services) -> Execu
 def list_executions(
     connection: ReadConnection,
     window: PageWindow,
+    caller: Annotated[Caller, requires("execution:read")],
     status: Annotated[ExecutionStatus | None, Query(description="Only in this status.")] = None,
     action: Annotated[str | None, Query(description="Only runs of this action.")] = None,
     rule: Annotated[str | None, Query(description="Only runs this rule requested.")] = None,
@@ -134,6 +146,7 @@ def list_executions(
 ) -> ExecutionPage:
     listing = queries.list_executions(
         connection,
+        packs=caller.packs_for("execution:read"),
         status=None if status is None else status.value,
         action=action,
         rule=rule,
@@ -146,19 +159,22 @@ def list_executions(
 
 
 @router.get("/{execution_id}", responses=_READ_ONE)
-def get_execution(connection: ReadConnection, execution_id: ExecutionId) -> Execution:
+def get_execution(
+    connection: ReadConnection, execution_id: ExecutionId, caller: OwnExecutionReader
+) -> Execution:
     row = queries.get_execution(connection, execution_id)
-    if row is None:
+    if row is None or not may_see_execution(caller, execution_id, row["action"]):
         raise UnknownEntity("execution", execution_id)
     return Execution.model_validate(row)
 
 
 @router.get("/{execution_id}/history", responses=_READ_ONE)
 def get_execution_history(
-    connection: ReadConnection, execution_id: ExecutionId
+    connection: ReadConnection, execution_id: ExecutionId, caller: OwnExecutionReader
 ) -> list[HistoryEntry]:
     """The execution's lifecycle, one entry per domain event, oldest first."""
-    if queries.get_execution(connection, execution_id) is None:
+    row = queries.get_execution(connection, execution_id)
+    if row is None or not may_see_execution(caller, execution_id, row["action"]):
         raise UnknownEntity("execution", execution_id)
     return [
         HistoryEntry.model_validate(row)

@@ -13,6 +13,7 @@ from uuid import UUID
 from attune.commands import models as m
 from attune.commands.errors import DisabledEntity, UnknownEntity
 from attune.commands.identity_handlers import IDENTITY_HANDLERS
+from attune.commands.keystore import KEYSTORE_HANDLERS
 from attune.commands.ports import SecretBox
 from attune.commands.secret_parameters import seal_secrets, unsealed
 from attune.commands.unit_of_work import UnitOfWork
@@ -173,4 +174,5 @@ HANDLERS: dict[type[m.Command], Handler] = {
     m.CompleteExecution: complete_execution,
     m.AbandonExecution: abandon_execution,
     **IDENTITY_HANDLERS,
+    **KEYSTORE_HANDLERS,
 }

@@ -14,6 +14,7 @@ from attune.domain.events import AttuneAggregate, AttuneEvent, payload_of
 from attune.domain.execution import Execution
 from attune.domain.identity import ApiKey, Identity, Session
 from attune.domain.ids import event_id
+from attune.domain.keystore import Key
 from attune.domain.trigger_event import TriggerEvent
 
 AGGREGATES: tuple[type[AttuneAggregate], ...] = (
@@ -28,6 +29,7 @@ AGGREGATES: tuple[type[AttuneAggregate], ...] = (
     Role,
     Session,
     ApiKey,
+    Key,
 )
 
 

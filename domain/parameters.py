@@ -2,7 +2,9 @@
 
 A schema maps each parameter name to its spec: ``type`` (string, integer, number, boolean,
 array, object; default string), ``required``, ``default``, ``secret``, ``enum`` and
-``description``. Validation fills defaults and names every offending parameter.
+``description``. Validation fills defaults and names every offending parameter. A value
+that refers to the keystore (``"{{ keystore.db_port }}"``) is known only at run time, so it
+passes here and is checked when the worker resolves it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from attune.domain.errors import InvalidParameters, ParameterProblem
+from attune.domain.templates import is_deferred
 
 ParamType = Literal["string", "integer", "number", "boolean", "array", "object"]
 
@@ -70,7 +73,9 @@ def validate_parameters(
                 problems.append(ParameterProblem(name, "is required"))
             continue
         value = given[name]
-        if not _has_type(value, spec.type):
+        if is_deferred(value):
+            result[name] = value
+        elif not _has_type(value, spec.type):
             problems.append(
                 ParameterProblem(name, f"must be of type {spec.type}, got {type(value).__name__}")
             )

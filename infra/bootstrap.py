@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ from attune.api.dependencies import ApiServices
 from attune.commands import models as m
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
+from attune.domain.identity import ApiKey, Identity, IdentityKind
+from attune.domain.ids import new_runtime_id
+from attune.infra.credentials import LocalCredentials
 from attune.infra.pack_loader import (
     LoadedPack,
     PackProblem,
@@ -31,10 +35,13 @@ from attune.infra.pack_loader import (
     load_packs,
     shipped_packs_root,
 )
+from attune.infra.passwords import hash_password
+from attune.infra.private_files import write_private_file
 from attune.infra.projection_runner import projection_loop
-from attune.infra.secret_box import AesGcmSecretBox, load_or_create_key
+from attune.infra.secret_box import open_keyring
 from attune.infra.settings import Settings
 from attune.infra.state_lock import StateLock
+from attune.infra.tokens import TokenService, load_or_create_signing_key, new_api_key, parse_api_key
 from attune.projections.projector import PositionWatch, Projector
 from attune.streams.background import WakeableLoop
 from attune.streams.claims import ClaimRegistry
@@ -47,6 +54,7 @@ from attune.streams.worker import Worker, WorkQueue
 log = logging.getLogger("attune")
 
 Clock = Callable[[], datetime]
+FIRST_ADMIN = "admin"
 
 
 def utc_now() -> datetime:
@@ -114,6 +122,53 @@ def register_packs(
     return refusals
 
 
+def ensure_first_admin(
+    commands: CommandService, store: EventStore, settings: Settings, clock: Clock
+) -> str | None:
+    """Create the `admin` user on first start; return its password if it was generated."""
+    if store.load(Identity.id_for(FIRST_ADMIN)) is not None:
+        return None
+    given = settings.admin_password
+    password = given.get_secret_value() if given else secrets.token_urlsafe(12)
+    commands.execute(
+        m.CreateIdentity(
+            actor="attune",
+            at=clock(),
+            login=FIRST_ADMIN,
+            kind=IdentityKind.USER,
+            roles=["admin"],
+            password_hash=hash_password(password),
+        )
+    )
+    return None if given else password
+
+
+def ensure_local_cli_token(
+    commands: CommandService, store: EventStore, settings: Settings, clock: Clock
+) -> None:
+    """Keep a live admin API key in the state directory (0600) for the CLI on this machine."""
+    path = settings.cli_token_file
+    if path.exists():
+        parsed = parse_api_key(path.read_text().strip())
+        key = None if parsed is None else store.load(parsed[0])
+        if isinstance(key, ApiKey) and not key.revoked:
+            return
+    now = clock()
+    key_id = new_runtime_id(now, os.urandom(10))
+    api_key, secret_hash = new_api_key(key_id)
+    commands.execute(
+        m.CreateApiKey(
+            actor="attune",
+            at=now,
+            key_id=key_id,
+            login=FIRST_ADMIN,
+            name="local-cli",
+            secret_hash=secret_hash,
+        )
+    )
+    write_private_file(path, api_key.encode())
+
+
 @dataclass
 class Embedded:
     """Everything `attune up` runs, built but not started."""
@@ -129,6 +184,7 @@ class Embedded:
     app: FastAPI
     packs: list[LoadedPack] = field(default_factory=list)
     problems: list[PackProblem] = field(default_factory=list)
+    generated_admin_password: str | None = None
 
     def start(self) -> None:
         self.projection.start()
@@ -145,8 +201,11 @@ class Embedded:
 def build_embedded(settings: Settings, clock: Clock = utc_now) -> Embedded:
     lock = StateLock(settings.state_dir).acquire()
     store = open_store(settings)
-    secrets = AesGcmSecretBox(load_or_create_key(settings.key_file))
-    commands = CommandService(store, secrets)
+    secret_box = open_keyring(settings.state_dir)
+    commands = CommandService(store, secret_box)
+    token_service = TokenService(load_or_create_signing_key(settings.signing_key_file))
+    admin_password = ensure_first_admin(commands, store, settings, clock)
+    ensure_local_cli_token(commands, store, settings, clock)
 
     loaded, problems = load_packs(pack_directories(settings))
     problems += [p for pack in loaded for p in pack.problems]
@@ -170,11 +229,12 @@ def build_embedded(settings: Settings, clock: Clock = utc_now) -> Embedded:
         worker_name,
         queue,
         commands,
-        secrets,
+        secret_box,
         locate_entry_point,
         settings.base_url,
         clock,
         concurrency=settings.worker_concurrency,
+        issue_token=token_service.execution,
     )
     timer, claims = IntervalTimer(), ClaimRegistry()
     host = EmbeddedHost(
@@ -199,6 +259,7 @@ def build_embedded(settings: Settings, clock: Clock = utc_now) -> Embedded:
             store_position=store.position,
             clock=clock,
             entropy=os.urandom,
+            credentials=LocalCredentials(token_service),
         )
     )
     return Embedded(
@@ -213,4 +274,5 @@ def build_embedded(settings: Settings, clock: Clock = utc_now) -> Embedded:
         app,
         loaded,
         problems,
+        admin_password,
     )

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-import httpx
 
 from attune.domain.execution import TERMINAL
+from attune.infra.cli_client import call_api, json_option, print_table, settings_of
+from attune.infra.cli_login import login
+from attune.infra.key_cli import key
 from attune.infra.settings import Settings
 
 TABLE_COLUMNS = {
@@ -27,76 +29,6 @@ TABLE_COLUMNS = {
     "actions": ["ref", "runner_type", "description"],
     "packs": ["ref", "version", "description"],
 }
-
-
-def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj["settings"]  # type: ignore[no-any-return]
-
-
-def _client(ctx: click.Context) -> httpx.Client:
-    return httpx.Client(base_url=_settings(ctx).base_url, timeout=30.0)
-
-
-def _call(ctx: click.Context, method: str, path: str, **kwargs: Any) -> Any:
-    try:
-        with _client(ctx) as client:
-            response = client.request(method, path, **kwargs)
-    except httpx.TransportError as problem:
-        raise click.ClickException(
-            f"cannot reach the Attune API at {_settings(ctx).base_url} ({problem}); "
-            "is `attune up` running?"
-        ) from None
-    if response.status_code >= 400:
-        raise click.ClickException(_error_text(response))
-    return response.json()
-
-
-def _error_text(response: httpx.Response) -> str:
-    try:
-        detail = response.json().get("detail", response.text)
-    except ValueError:
-        detail = response.text
-    if isinstance(detail, list):
-        detail = "; ".join(
-            f"{d.get('parameter') or '.'.join(map(str, d.get('loc', [])))}: "
-            f"{d.get('message') or d.get('msg')}"
-            for d in detail
-        )
-    return f"{response.status_code}: {detail}"
-
-
-def print_table(rows: Sequence[dict[str, Any]], columns: list[str]) -> None:
-    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)))
-    for r in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = value if isinstance(value, str) else json.dumps(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def json_option(command: Any) -> Any:
-    """`--json` after the verb too (`attune execution list --json`), not only before it."""
-
-    def remember(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-        if value:
-            ctx.find_root().obj["json"] = True
-
-    return click.option(
-        "--json",
-        "as_json",
-        is_flag=True,
-        expose_value=False,
-        callback=remember,
-        help="Print JSON instead of tables.",
-    )(command)
 
 
 def _emit(ctx: click.Context, payload: Any, kind: str) -> None:
@@ -142,7 +74,7 @@ def up(
     from attune.infra.bootstrap import build_embedded
     from attune.infra.state_lock import StateDirectoryBusy
 
-    settings = _settings(ctx).with_overrides(
+    settings = settings_of(ctx).with_overrides(
         port=port,
         host=host,
         packs=list(packs) or None,
@@ -161,6 +93,13 @@ def up(
         raise click.ClickException(str(busy)) from None
     for problem in attune.problems:
         click.echo(f"pack problem: {problem}", err=True)
+    if attune.generated_admin_password:
+        click.echo(
+            "Created the first admin: login 'admin', password "
+            f"'{attune.generated_admin_password}' (shown only now; set ATTUNE_ADMIN_PASSWORD "
+            "to choose it). The CLI on this machine needs no login.",
+            err=True,
+        )
     attune.start()
     click.echo(
         f"Attune is up: API {settings.base_url} (docs at {settings.base_url}/docs), "
@@ -201,7 +140,7 @@ def _typed(ctx: click.Context, action: str, parameters: dict[str, str]) -> dict[
     """Give each key=value text the type the action declares for it."""
     from attune.domain.parameters import coerce_text, parse_schema
 
-    found = _call(ctx, "GET", f"/api/v1/actions/{action}")
+    found = call_api(ctx, "GET", f"/api/v1/actions/{action}")
     schema = parse_schema(found.get("parameters") or {})
     return {name: coerce_text(schema, name, text) for name, text in parameters.items()}
 
@@ -218,7 +157,7 @@ def run(
 ) -> None:
     """Run ACTION with key=value PARAMETERS."""
     given = _typed(ctx, action, _parse_assignments(parameters))
-    accepted = _call(
+    accepted = call_api(
         ctx, "POST", "/api/v1/executions", json={"action": action, "parameters": given}
     )
     if not wait:
@@ -234,7 +173,7 @@ def _wait_for_end(ctx: click.Context, execution_id: str, position: int, timeout:
     deadline = time.monotonic() + timeout
     delay = 0.05
     while True:
-        execution = _call(
+        execution = call_api(
             ctx, "GET", f"/api/v1/executions/{execution_id}", params={"position": position}
         )
         if execution["status"] in TERMINAL or time.monotonic() > deadline:
@@ -273,7 +212,7 @@ def execution() -> None:
 @click.pass_context
 def execution_list(ctx: click.Context, status: str | None, action: str | None, limit: int) -> None:
     params = {k: v for k, v in {"status": status, "action": action, "limit": limit}.items() if v}
-    _emit(ctx, _call(ctx, "GET", "/api/v1/executions", params=params), "executions")
+    _emit(ctx, call_api(ctx, "GET", "/api/v1/executions", params=params), "executions")
 
 
 @execution.command("get")
@@ -281,7 +220,7 @@ def execution_list(ctx: click.Context, status: str | None, action: str | None, l
 @click.argument("execution_id")
 @click.pass_context
 def execution_get(ctx: click.Context, execution_id: str) -> None:
-    _show_execution(ctx, _call(ctx, "GET", f"/api/v1/executions/{execution_id}"))
+    _show_execution(ctx, call_api(ctx, "GET", f"/api/v1/executions/{execution_id}"))
 
 
 def _list_command(group: click.Group, kind: str) -> None:
@@ -290,7 +229,7 @@ def _list_command(group: click.Group, kind: str) -> None:
     @click.option("--limit", type=int, default=100)
     @click.pass_context
     def list_(ctx: click.Context, limit: int) -> None:
-        _emit(ctx, _call(ctx, "GET", f"/api/v1/{kind}", params={"limit": limit}), kind)
+        _emit(ctx, call_api(ctx, "GET", f"/api/v1/{kind}", params={"limit": limit}), kind)
 
 
 for _kind, _help in (
@@ -317,7 +256,7 @@ def replay_projections(ctx: click.Context, state_dir: Path | None) -> None:
     from attune.infra.state_lock import StateDirectoryBusy, StateLock
     from attune.projections.rebuild import rebuild
 
-    settings = _settings(ctx).with_overrides(state_dir=state_dir)
+    settings = settings_of(ctx).with_overrides(state_dir=state_dir)
     if not settings.events_db.exists():
         raise click.ClickException(f"no event store at {settings.events_db}")
     try:
@@ -330,3 +269,7 @@ def replay_projections(ctx: click.Context, state_dir: Path | None) -> None:
     finally:
         lock.release()
     click.echo(f"rebuilt the read models from {count} events")
+
+
+main.add_command(key)
+main.add_command(login)

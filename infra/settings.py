@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -32,6 +33,8 @@ class Settings(BaseSettings):
     # FULL: an accepted run survives power loss; NORMAL: it survives any crash of Attune.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "NORMAL"
     log_level: str = "info"
+    # The first admin's password; generated and printed once when unset.
+    admin_password: SecretStr | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -57,8 +60,13 @@ class Settings(BaseSettings):
         return self.state_dir / "read.db"
 
     @property
-    def key_file(self) -> Path:
-        return self.state_dir / "secret.key"
+    def signing_key_file(self) -> Path:
+        return self.state_dir / "jwt.key"
+
+    @property
+    def cli_token_file(self) -> Path:
+        """The local admin's API key, so the CLI on this machine needs no login."""
+        return self.state_dir / "cli-token"
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """These settings with command-line options applied (None means 'not given')."""

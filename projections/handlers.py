@@ -29,6 +29,7 @@ from attune.domain.execution import Execution, ExecutionEnded, ExecutionStatus
 from attune.domain.trigger_event import TriggerEvent
 from attune.projections import schema
 from attune.projections.changes import RowChanges
+from attune.projections.keystore import KEYSTORE_PROJECTION
 from attune.projections.security import SECURITY_HANDLERS
 
 Handler = Callable[[Any, int, RowChanges], None]
@@ -256,6 +257,7 @@ HANDLERS: dict[str, Handler] = {
     Execution.Scheduled.TOPIC: _execution_scheduled,
     Execution.Claimed.TOPIC: _execution_claimed,
     **SECURITY_HANDLERS,
+    **KEYSTORE_PROJECTION,
     **{
         ended.TOPIC: _execution_ended
         for ended in (

@@ -8,12 +8,13 @@ Execution parameters come back as stored: sealed secrets stay sealed (callers ma
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, ColumnElement, Connection, Table, func, select
+from sqlalchemy import Column, ColumnElement, Connection, Table, false, func, or_, select
 
 from attune.projections import schema
 
@@ -46,6 +47,18 @@ def _within(
     return conditions
 
 
+def _pack_in(column: Column[str], packs: Collection[str] | None) -> list[ColumnElement[bool]]:
+    """Only rows whose pack (in `column`) is one of `packs`; None: every pack."""
+    return [] if packs is None else [column.in_(sorted(packs))]
+
+
+def _ref_in_packs(column: Column[str], packs: Collection[str] | None) -> list[ColumnElement[bool]]:
+    """Only rows whose ref (in `column`, `pack.name`) belongs to one of `packs`."""
+    if packs is None:
+        return []
+    return [or_(false(), *(column.startswith(f"{p}.", autoescape=True) for p in sorted(packs)))]
+
+
 def _page(
     connection: Connection,
     table: Table,
@@ -64,19 +77,30 @@ def _newest_first(table: Table, column: str) -> list[Any]:
     return [table.c[column].desc(), table.c.id.desc()]
 
 
-def list_packs(connection: Connection, *, limit: int = DEFAULT_LIMIT, offset: int = 0) -> Listing:
-    return _page(connection, schema.pack, [], [schema.pack.c.ref], limit, offset)
+def list_packs(
+    connection: Connection,
+    *,
+    packs: Collection[str] | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> Listing:
+    where = _pack_in(schema.pack.c.ref, packs)
+    return _page(connection, schema.pack, where, [schema.pack.c.ref], limit, offset)
 
 
 def list_actions(
     connection: Connection,
     *,
     pack: str | None = None,
+    packs: Collection[str] | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
 ) -> Listing:
     table = schema.action
-    return _page(connection, table, _equal(table, pack=pack), [table.c.ref], limit, offset)
+    packs_only = _pack_in(table.c.pack, packs)
+    return _page(
+        connection, table, _equal(table, pack=pack) + packs_only, [table.c.ref], limit, offset
+    )
 
 
 def get_action(connection: Connection, ref: str) -> Row | None:
@@ -89,11 +113,15 @@ def list_trigger_types(
     connection: Connection,
     *,
     pack: str | None = None,
+    packs: Collection[str] | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
 ) -> Listing:
     table = schema.trigger_type
-    return _page(connection, table, _equal(table, pack=pack), [table.c.ref], limit, offset)
+    packs_only = _pack_in(table.c.pack, packs)
+    return _page(
+        connection, table, _equal(table, pack=pack) + packs_only, [table.c.ref], limit, offset
+    )
 
 
 def list_rules(
@@ -103,12 +131,14 @@ def list_rules(
     trigger: str | None = None,
     action: str | None = None,
     enabled: bool | None = None,
+    packs: Collection[str] | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
 ) -> Listing:
     table = schema.rule
     where = _equal(table, pack=pack, trigger=trigger, action=action, enabled=enabled)
-    return _page(connection, table, where, [table.c.ref], limit, offset)
+    packs_only = _pack_in(table.c.pack, packs)
+    return _page(connection, table, where + packs_only, [table.c.ref], limit, offset)
 
 
 def list_events(
@@ -117,13 +147,17 @@ def list_events(
     trigger: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    packs: Collection[str] | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
 ) -> Listing:
     """Trigger events (firings), newest first."""
     table = schema.event
     where = _equal(table, trigger=trigger) + _within(table.c.occurred_at, since, until)
-    return _page(connection, table, where, _newest_first(table, "occurred_at"), limit, offset)
+    packs_only = _ref_in_packs(table.c.trigger, packs)
+    return _page(
+        connection, table, where + packs_only, _newest_first(table, "occurred_at"), limit, offset
+    )
 
 
 def list_enforcements(
@@ -131,12 +165,16 @@ def list_enforcements(
     *,
     rule: str | None = None,
     status: str | None = None,
+    packs: Collection[str] | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
 ) -> Listing:
     table = schema.enforcement
     where = _equal(table, rule=rule, status=status)
-    return _page(connection, table, where, _newest_first(table, "created_at"), limit, offset)
+    packs_only = _ref_in_packs(table.c.rule, packs)
+    return _page(
+        connection, table, where + packs_only, _newest_first(table, "created_at"), limit, offset
+    )
 
 
 def list_executions(
@@ -147,6 +185,7 @@ def list_executions(
     rule: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    packs: Collection[str] | None = None,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
 ) -> Listing:
@@ -154,7 +193,10 @@ def list_executions(
     table = schema.execution
     where = _equal(table, status=status, action=action, rule=rule)
     where += _within(table.c.created_at, since, until)
-    return _page(connection, table, where, _newest_first(table, "created_at"), limit, offset)
+    packs_only = _ref_in_packs(table.c.action, packs)
+    return _page(
+        connection, table, where + packs_only, _newest_first(table, "created_at"), limit, offset
+    )
 
 
 def get_execution(connection: Connection, execution_id: UUID) -> Row | None:

@@ -2,7 +2,8 @@
 
 `noop` runs in-process. The others start a subprocess in its own process group with the
 parameters as ONE JSON object on stdin (never in the environment), `ATTUNE_ACTION`,
-`ATTUNE_EXEC_ID` and `ATTUNE_API_URL` in its environment, capture stdout, stderr and the
+`ATTUNE_EXEC_ID`, `ATTUNE_API_URL` and `ATTUNE_API_TOKEN` (its execution-scoped token)
+in its environment, capture stdout, stderr and the
 exit code, and kill the whole group when the action's timeout passes.
 """
 
@@ -28,6 +29,14 @@ STOP_CHECK_SECONDS = 0.5
 MAX_OUTPUT_CHARS = 1_000_000  # larger output is truncated so events stay bounded
 Outcome = Literal["succeeded", "failed", "timeout"]
 EntryPointLocator = Callable[[str, str], Path]  # (pack ref, entry point) -> the file
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """How the action reaches Attune's API: its address and the execution's own token."""
+
+    api_url: str
+    api_token: str
 
 
 @dataclass(frozen=True)
@@ -63,12 +72,17 @@ def run_subprocess(
     execution_id: UUID,
     parameters: dict[str, Any],
     locate: EntryPointLocator,
-    api_url: str,
+    context: ActionContext,
     stop: threading.Event,
 ) -> RunResult:
     """Run the action to its end, its timeout, or until `stop` is set (Attune shutting down)."""
     env = dict(os.environ)
-    env.update(ATTUNE_ACTION=action.ref, ATTUNE_EXEC_ID=str(execution_id), ATTUNE_API_URL=api_url)
+    env.update(
+        ATTUNE_ACTION=action.ref,
+        ATTUNE_EXEC_ID=str(execution_id),
+        ATTUNE_API_URL=context.api_url,
+        ATTUNE_API_TOKEN=context.api_token,
+    )
     cwd = parameters.get("cwd") if action.runner_type == "local-shell-cmd" else None
     try:
         process = subprocess.Popen(

@@ -31,6 +31,8 @@ from attune.streams.runners import EntryPointLocator, RunResult, run_subprocess
 log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 0.5  # a poll, in case a wake-up was missed
+TOKEN_GRACE_SECONDS = 60
+TokenIssuer = Callable[[UUID, datetime], str]  # (execution id, expiry) -> token
 
 
 @dataclass(frozen=True)
@@ -113,10 +115,12 @@ class Worker:
         locate: EntryPointLocator,
         api_url: str,
         clock: Callable[[], datetime],
+        issue_token: TokenIssuer,
         concurrency: int = 8,
         batch_size: int = 500,
     ) -> None:
         self.name = name
+        self.issue_token = issue_token
         self.queue = queue
         self.bus = bus
         self.secrets = secrets

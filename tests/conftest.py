@@ -14,7 +14,7 @@ from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.definitions import ActionDefinition
 from attune.infra.bootstrap import open_read_engine, open_store
-from attune.infra.secret_box import AesGcmSecretBox, load_or_create_key
+from attune.infra.secret_box import AesGcmSecretBox, open_keyring
 from attune.infra.settings import Settings
 from attune.projections.projector import Projector
 
@@ -35,7 +35,7 @@ def store(settings: Settings) -> Iterator[EventStore]:
 
 @pytest.fixture
 def secret_box(settings: Settings) -> AesGcmSecretBox:
-    return AesGcmSecretBox(load_or_create_key(settings.key_file))
+    return open_keyring(settings.state_dir)
 
 
 @pytest.fixture

@@ -142,7 +142,7 @@ def test_history_lists_the_lifecycle_in_order(
     history = client.get(f"/api/v1/executions/{execution_id}/history").json()
 
     assert [(h["event"], h["status"], h["actor"]) for h in history] == [
-        ("execution.requested", "requested", "api"),
+        ("execution.requested", "requested", "admin"),
         ("execution.scheduled", "scheduled", "scheduler"),
         ("execution.claimed", "running", "w1"),
         ("execution.failed", "failed", "w1"),

@@ -11,13 +11,15 @@ from attune.projections.projector import Projector
 def test_health_reports_the_store_and_projection_positions(
     client: TestClient, store: EventStore, projector: Projector
 ) -> None:
+    projected = projector.position()
     client.post("/api/v1/executions", json={"action": "core.noop"})
     lagging = client.get("/health").json()
     projector.catch_up(store)
     current = client.get("/health").json()
 
     written = store.position()
-    assert lagging == {"status": "ok", "store_position": written, "projection_position": 0}
+    assert lagging == {"status": "ok", "store_position": written, "projection_position": projected}
+    assert projected < written
     assert current == {"status": "ok", "store_position": written, "projection_position": written}
 
 
@@ -42,5 +44,19 @@ def test_openapi_lists_every_route_with_named_operations(client: TestClient) -> 
         ("POST", "/api/v1/executions"): "request_execution",
         ("GET", "/api/v1/executions/{execution_id}"): "get_execution",
         ("GET", "/api/v1/executions/{execution_id}/history"): "get_execution_history",
+        ("POST", "/auth/v1/login"): "login",
+        ("POST", "/auth/v1/refresh"): "refresh",
+        ("POST", "/auth/v1/logout"): "logout",
+        ("GET", "/api/v1/identities"): "list_identities",
+        ("POST", "/api/v1/identities"): "create_identity",
+        ("PUT", "/api/v1/identities/{login}/roles"): "set_roles",
+        ("PUT", "/api/v1/identities/{login}/password"): "change_password",
+        ("DELETE", "/api/v1/identities/{login}"): "disable_identity",
+        ("GET", "/api/v1/roles"): "list_roles",
+        ("PUT", "/api/v1/roles/{name}"): "define_role",
+        ("GET", "/api/v1/apikeys"): "list_api_keys",
+        ("POST", "/api/v1/apikeys"): "create_api_key",
+        ("DELETE", "/api/v1/apikeys/{key_id}"): "revoke_api_key",
+        ("GET", "/api/v1/audit"): "list_audit",
     }
     assert client.get("/docs").status_code == 200

@@ -1,4 +1,5 @@
-"""Parameter validation names the parameter; templates keep types; criteria match."""
+"""Parameter validation names the parameter; templates keep types (keystore ones until run
+time); criteria match."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from attune.domain.errors import InvalidParameters, TemplateError
 from attune.domain.ids import caused_id, config_id, new_runtime_id
 from attune.domain.parameters import coerce_text, parse_schema, validate_parameters
 from attune.domain.secrets import MASK, masked, sealed
-from attune.domain.templates import render
+from attune.domain.templates import is_deferred, render, render_keystore
 from tests.streams.events import T0
 
 SCHEMA = parse_schema(
@@ -61,6 +62,51 @@ def test_templates_render_whole_values_typed_and_embedded_values_as_text() -> No
     assert rendered == {"n": 2, "s": "db-2", "l": [["a"]], "plain": 5}
     with pytest.raises(TemplateError, match="'trigger.nope' is not defined"):
         render("{{ trigger.nope }}", context)
+
+
+def test_keystore_references_stay_templates_when_rendered() -> None:
+    context = {"event": {"payload": {"host": "db"}}}
+    rendered = render(
+        {
+            "password": "{{ keystore.db_password }}",
+            "dsn": "pg://{{ trigger.host }}/{{keystore.db-name.prod}}",
+            "headers": {"auth": ["Bearer {{ keystore.token }}"]},
+        },
+        context,
+    )
+    assert rendered == {
+        "password": "{{ keystore.db_password }}",
+        "dsn": "pg://db/{{keystore.db-name.prod}}",
+        "headers": {"auth": ["Bearer {{ keystore.token }}"]},
+    }
+
+
+def test_rendering_keystore_references_keeps_types_and_touches_nothing_else() -> None:
+    keys = {"port": 5432, "db-name.prod": "orders", "hosts": ["a", "b"]}
+    rendered = render_keystore(
+        {
+            "port": " {{ keystore.port }} ",
+            "dsn": "pg://{{ trigger.host }}/{{ keystore.db-name.prod }}:{{keystore.port}}",
+            "nested": [{"hosts": "{{ keystore.hosts }}"}],
+            "plain": 5,
+        },
+        keys.__getitem__,
+    )
+    assert rendered == {
+        "port": 5432,
+        "dsn": "pg://{{ trigger.host }}/orders:5432",
+        "nested": [{"hosts": ["a", "b"]}],
+        "plain": 5,
+    }
+
+
+def test_a_keystore_reference_passes_validation_whatever_the_declared_type() -> None:
+    schema = parse_schema({"port": {"type": "integer"}, "mode": {"enum": ["a", "b"]}})
+    given = {"port": "{{ keystore.port }}", "mode": "{{ keystore.mode }}"}
+    assert validate_parameters("x.y", schema, given) == given
+    assert is_deferred("x-{{ keystore.k }}") and not is_deferred("{{ trigger.k }}")
+    with pytest.raises(InvalidParameters, match="port: must be of type integer, got str"):
+        validate_parameters("x.y", schema, {"port": "{{ trigger.port }}"})
 
 
 def test_criteria_equals_and_exists() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from attune.domain.definitions import ActionDefinition
-from attune.streams.runners import run_subprocess
+from attune.streams.runners import ActionContext, run_subprocess
 
 ID = UUID("019b0000-0000-7000-8000-000000000001")
 CMD = {"cmd": {"type": "string", "required": True}}
@@ -37,7 +37,7 @@ def run(
         ID,
         parameters,
         lambda pack, entry: tmp_path / entry,
-        "http://api",
+        ActionContext("http://api", "tok"),
         stop or threading.Event(),
     )
 

@@ -1,0 +1,61 @@
+"""Request and response bodies of the keystore routes (``/api/v1/keys``).
+
+A key is shown with its encrypted value masked (``********``) unless the caller asked for
+a decrypted read and may make one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from attune.api.pagination import Page
+from attune.commands.keystore import Unsealer, open_value
+from attune.domain.keystore import KeyScope
+from attune.domain.secrets import MASK
+
+
+class KeyIn(BaseModel):
+    """The body of ``PUT /api/v1/keys/{scope}/{name}``: set a key (creating it if needed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: Any = Field(description="Any JSON value.", examples=["s3cret", {"user": "app"}])
+    encrypted: bool = Field(
+        default=False, description="Store the value encrypted (AES-256-GCM); shown masked."
+    )
+    ttl: int | None = Field(
+        default=None, gt=0, description="Seconds until the key expires (default: never)."
+    )
+
+    def expires_at(self, now: datetime) -> datetime | None:
+        return None if self.ttl is None else now + timedelta(seconds=self.ttl)
+
+
+class KeyOut(BaseModel):
+    name: str
+    scope: KeyScope
+    owner: str | None = Field(description="The pack (pack keys) or login (user keys).")
+    value: Any = Field(description="Encrypted values are shown as ******** unless decrypted.")
+    encrypted: bool
+    expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def masked(cls, row: dict[str, Any]) -> KeyOut:
+        """A key row of the read model as shown without decryption."""
+        return cls.model_validate({**row, "value": MASK if row["encrypted"] else row["value"]})
+
+    @classmethod
+    def decrypted(cls, row: dict[str, Any], secrets: Unsealer) -> KeyOut:
+        """A key row with its value in plaintext (raises `SecretKeyMissing` if its key is gone)."""
+        return cls.model_validate(
+            {**row, "value": open_value(row["value"], row["encrypted"], secrets)}
+        )
+
+
+class KeyPage(Page[KeyOut]):
+    pass

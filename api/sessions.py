@@ -1,0 +1,121 @@
+"""Login, token refresh and logout (`/auth/v1`).
+
+Login checks the password (Argon2id), starts a session and answers a 1-hour access token
+and a 7-day refresh token. Repeated failures are rate limited per account and per address.
+Logout revokes the session: its tokens are refused from then on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from attune.api.access import CurrentCaller
+from attune.api.dependencies import ApiServices, Services
+from attune.api.login_throttle import LoginThrottle
+from attune.commands.models import RevokeSession, StartSession
+from attune.domain.ids import new_runtime_id
+from attune.projections import security_queries as q
+
+router = APIRouter(prefix="/auth/v1", tags=["auth"])
+WAIT_FOR_PROJECTION = 10.0
+
+
+class Login(BaseModel):
+    login: str = Field(examples=["admin"])
+    password: str
+
+
+class Refresh(BaseModel):
+    refresh_token: str
+
+
+class Tokens(BaseModel):
+    access_token: str
+    refresh_token: str | None = None
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime = Field(description="When the access token expires.")
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def get_throttle(request: Request) -> LoginThrottle:
+    return request.app.state.login_throttle  # type: ignore[no-any-return]
+
+
+Throttle = Annotated[LoginThrottle, Depends(get_throttle)]
+
+
+def _applied(services: ApiServices, position: int) -> None:
+    """Wait until reads see the write: the caller uses the session right after."""
+    services.projection.wait_for(position, WAIT_FOR_PROJECTION)
+
+
+@router.post("/login", responses={401: {}, 429: {}})
+def login(body: Login, request: Request, services: Services, throttle: Throttle) -> Tokens:
+    now, address = services.clock(), client_address(request)
+    wait = throttle.wait_seconds(body.login, address, now)
+    if wait > 0:
+        raise HTTPException(
+            429,
+            f"too many failed logins; try again in {wait:.0f} s",
+            headers={"Retry-After": str(int(wait) + 1)},
+        )
+    with services.read_engine.connect() as connection:
+        identity = q.identity(connection, body.login)
+    credentials = services.credentials
+    valid = identity is not None and identity["enabled"] and identity["kind"] == "user"
+    if not valid or not credentials.password_matches(identity["password_hash"], body.password):  # type: ignore[index]
+        throttle.failed(body.login, address, now)
+        raise HTTPException(401, "wrong login or password")
+    throttle.succeeded(body.login, address)
+    session_id = new_runtime_id(now, services.entropy(10))
+    refresh, refresh_expires = credentials.refresh_token(body.login, session_id, now)
+    command = StartSession(
+        actor=body.login,
+        at=now,
+        source=address,
+        session_id=session_id,
+        login=body.login,
+        expires_at=refresh_expires,
+    )
+    _applied(services, services.commands.execute(command))
+    access, expires = credentials.access_token(body.login, session_id, now)
+    return Tokens(access_token=access, refresh_token=refresh, expires_at=expires)
+
+
+@router.post("/refresh", responses={401: {}})
+def refresh(body: Refresh, services: Services) -> Tokens:
+    try:
+        claims = services.credentials.read_token(body.refresh_token)
+    except Exception as problem:
+        raise HTTPException(401, f"the refresh token was refused: {problem}") from None
+    if claims.kind != "refresh" or claims.session_id is None:
+        raise HTTPException(401, "this is not a refresh token")
+    with services.read_engine.connect() as connection:
+        session = q.session(connection, claims.session_id)
+        identity = q.identity(connection, claims.subject)
+    if session is None or session["revoked"] or identity is None or not identity["enabled"]:
+        raise HTTPException(401, "the session has ended; log in again")
+    access, expires = services.credentials.access_token(
+        claims.subject, claims.session_id, services.clock()
+    )
+    return Tokens(access_token=access, expires_at=expires)
+
+
+@router.post("/logout", status_code=204, responses={401: {}})
+def logout(caller: CurrentCaller, request: Request, services: Services) -> None:
+    if caller.session_id is None:
+        raise HTTPException(400, "only a login session can log out (API keys are revoked)")
+    command = RevokeSession(
+        actor=caller.login,
+        at=services.clock(),
+        source=client_address(request),
+        session_id=caller.session_id,
+    )
+    _applied(services, services.commands.execute(command))

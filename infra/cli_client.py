@@ -1,0 +1,92 @@
+"""How the command line reaches Attune's API and shows what comes back.
+
+Credentials, in order: `ATTUNE_TOKEN`; the token `attune login` stored for this API (in
+the user's config directory, 0600, refreshed when it expires); the local admin API key
+that `attune up` keeps in the state directory, so the CLI on the same machine needs no
+login.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import click
+import httpx
+
+from attune.infra.cli_login import credential_for
+from attune.infra.settings import Settings
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]  # type: ignore[no-any-return]
+
+
+def _client(ctx: click.Context) -> httpx.Client:
+    settings = settings_of(ctx)
+    token = credential_for(settings)
+    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    return httpx.Client(base_url=settings.base_url, timeout=30.0, headers=headers)
+
+
+def call_api(ctx: click.Context, method: str, path: str, **kwargs: Any) -> Any:
+    try:
+        with _client(ctx) as client:
+            response = client.request(method, path, **kwargs)
+    except httpx.TransportError as problem:
+        raise click.ClickException(
+            f"cannot reach the Attune API at {settings_of(ctx).base_url} ({problem}); "
+            "is `attune up` running?"
+        ) from None
+    if response.status_code >= 400:
+        raise click.ClickException(_error_text(response))
+    return response.json()
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail", response.text)
+    except ValueError:
+        detail = response.text
+    if isinstance(detail, list):
+        detail = "; ".join(
+            f"{d.get('parameter') or '.'.join(map(str, d.get('loc', [])))}: "
+            f"{d.get('message') or d.get('msg')}"
+            for d in detail
+        )
+    return f"{response.status_code}: {detail}"
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: list[str]) -> None:
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for r in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def json_option(command: Any) -> Any:
+    """`--json` after the verb too (`attune execution list --json`), not only before it."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.find_root().obj["json"] = True
+
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        expose_value=False,
+        callback=remember,
+        help="Print JSON instead of tables.",
+    )(command)
