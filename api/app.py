@@ -15,6 +15,7 @@ from attune.api import (
     executions,
     health,
     identities,
+    keys,
     sessions,
 )
 from attune.api.body_limit import BodyLimit
@@ -45,6 +46,6 @@ def create_app(services: ApiServices) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(health.router)
     app.include_router(sessions.router)
-    for module in (catalog, events, enforcements, executions, identities, audit):
+    for module in (catalog, events, enforcements, executions, identities, keys, audit):
         app.include_router(module.router, prefix=API_PREFIX, responses=INVALID_REQUEST)
     return app

@@ -14,11 +14,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from attune.commands.errors import DisabledEntity, UnknownEntity
+from attune.commands.errors import AlreadyExists, DisabledEntity, UnknownEntity
+from attune.commands.ports import SecretKeyMissing
 from attune.domain.errors import (
     AlreadyClaimed,
     DomainError,
     IllegalTransition,
+    InvalidDefinition,
     InvalidParameters,
     NotTheHolder,
 )
@@ -44,9 +46,12 @@ _STATUS_OF_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (UnknownEntity, 404),
     (InvalidParameters, 422),
     (DisabledEntity, 409),
+    (AlreadyExists, 409),
+    (InvalidDefinition, 422),
     (IllegalTransition, 409),
     (AlreadyClaimed, 409),
     (NotTheHolder, 409),
+    (SecretKeyMissing, 409),
 )
 
 Responses = dict[int | str, dict[str, Any]]

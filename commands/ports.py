@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from attune.domain.errors import DomainError
+
+
+class SecretKeyMissing(DomainError):
+    """A sealed value cannot be opened: the key that sealed it is not in the keyring."""
+
 
 class SecretBox(Protocol):
     """Authenticated encryption of secret values; the token names the key that sealed it."""

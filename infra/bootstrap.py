@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy
 from fastapi import FastAPI
@@ -26,6 +27,7 @@ from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.identity import ApiKey, Identity, IdentityKind
 from attune.domain.ids import new_runtime_id
+from attune.domain.keystore import KeyScope
 from attune.infra.credentials import LocalCredentials
 from attune.infra.pack_loader import (
     LoadedPack,
@@ -42,10 +44,12 @@ from attune.infra.secret_box import open_keyring
 from attune.infra.settings import Settings
 from attune.infra.state_lock import StateLock
 from attune.infra.tokens import TokenService, load_or_create_signing_key, new_api_key, parse_api_key
+from attune.projections.keystore import get_key
 from attune.projections.projector import PositionWatch, Projector
 from attune.streams.background import WakeableLoop
 from attune.streams.claims import ClaimRegistry
 from attune.streams.embedded import EmbeddedHost
+from attune.streams.keystore_references import KeyFinder
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import LOCAL_POOL, Scheduler
 from attune.streams.timers import IntervalTimer
@@ -169,6 +173,16 @@ def ensure_local_cli_token(
     write_private_file(path, api_key.encode())
 
 
+def key_finder(read_engine: sqlalchemy.Engine, clock: Clock) -> KeyFinder:
+    """The worker's view of the keystore: live keys in the read model."""
+
+    def find(name: str, scope: KeyScope, owner: str | None) -> dict[str, Any] | None:
+        with read_engine.connect() as connection:
+            return get_key(connection, name, scope, owner, clock())
+
+    return find
+
+
 @dataclass
 class Embedded:
     """Everything `attune up` runs, built but not started."""
@@ -235,6 +249,7 @@ def build_embedded(settings: Settings, clock: Clock = utc_now) -> Embedded:
         clock,
         concurrency=settings.worker_concurrency,
         issue_token=token_service.execution,
+        find_key=key_finder(read_engine, clock),
     )
     timer, claims = IntervalTimer(), ClaimRegistry()
     host = EmbeddedHost(

@@ -23,16 +23,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from attune.commands.ports import SecretKeyMissing
 from attune.infra.private_files import write_private_file
 
 FIRST_KEY = "secret.key"
 KEYS = "keys"
 CURRENT = "current"
 KEY_SUFFIX = ".key"
-
-
-class SecretKeyMissing(Exception):
-    """A key the keyring needs is not (or no longer) in it."""
 
 
 def key_id_of(key: bytes) -> str:

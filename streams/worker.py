@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -25,8 +25,9 @@ from attune.streams.background import WakeableLoop
 from attune.streams.catalog import ActionCatalog
 from attune.streams.claims import ENDING_EVENTS
 from attune.streams.delivery import apply_until_written
+from attune.streams.keystore_references import KeyFinder, keystore_lookup, resolve_keystore
 from attune.streams.ports import CommandBus, SecretOpener
-from attune.streams.runners import EntryPointLocator, RunResult, run_subprocess
+from attune.streams.runners import ActionContext, EntryPointLocator, RunResult, run_subprocess
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,9 @@ TokenIssuer = Callable[[UUID, datetime], str]  # (execution id, expiry) -> token
 class Job:
     execution_id: UUID
     action: ActionDefinition
-    parameters: dict[str, Any]  # secrets still sealed
+    parameters: dict[str, Any]  # secrets still sealed, keystore references unresolved
     correlation_id: UUID | None
+    requester: str | None  # who asked for the run (none for rule-caused runs)
 
 
 class WorkQueue:
@@ -50,7 +52,7 @@ class WorkQueue:
         self.name = f"work_queue.{pool}"
         self.pool = pool
         self.actions = ActionCatalog()
-        self._requested: dict[UUID, tuple[str, dict[str, Any], UUID | None]] = {}
+        self._requested: dict[UUID, tuple[str, dict[str, Any], UUID | None, str | None]] = {}
         self._pending: dict[UUID, None] = {}
         self._taken: set[UUID] = set()
         self._lock = threading.Lock()
@@ -62,7 +64,13 @@ class WorkQueue:
         with self._lock:
             if kind == "execution.requested":
                 e: Any = event
-                self._requested[execution_id] = (e.action, e.parameters, e.correlation_id)
+                requester = None if e.enforcement_id else e.actor
+                self._requested[execution_id] = (
+                    e.action,
+                    e.parameters,
+                    e.correlation_id,
+                    requester,
+                )
             elif kind == "execution.scheduled":
                 if event.pool == self.pool and execution_id not in self._taken:  # type: ignore[attr-defined]
                     self._pending[execution_id] = None
@@ -89,7 +97,7 @@ class WorkQueue:
             for execution_id in list(self._pending):
                 if len(jobs) >= limit:
                     break
-                action_ref, parameters, correlation_id = self._requested[execution_id]
+                action_ref, parameters, correlation_id, requester = self._requested[execution_id]
                 action = self.actions.get(action_ref)
                 if action is None:
                     continue  # cannot happen in log order: actions register before use
@@ -99,7 +107,7 @@ class WorkQueue:
                     process_slots -= 1
                 del self._pending[execution_id]
                 self._taken.add(execution_id)
-                jobs.append(Job(execution_id, action, parameters, correlation_id))
+                jobs.append(Job(execution_id, action, parameters, correlation_id, requester))
         return jobs
 
 
@@ -116,11 +124,13 @@ class Worker:
         api_url: str,
         clock: Callable[[], datetime],
         issue_token: TokenIssuer,
+        find_key: KeyFinder,
         concurrency: int = 8,
         batch_size: int = 500,
     ) -> None:
         self.name = name
         self.issue_token = issue_token
+        self.find_key = find_key
         self.queue = queue
         self.bus = bus
         self.secrets = secrets
@@ -186,13 +196,14 @@ class Worker:
                 k: self.secrets.unseal(v[SEALED_KEY]) if is_sealed(v) else v
                 for k, v in job.parameters.items()
             }
+            # Keystore references become values only now, on their way to the action.
+            lookup = keystore_lookup(self.find_key, self.secrets, job.requester, job.action.pack)
+            parameters = resolve_keystore(job.action, parameters, lookup)
+            # The action's own API credential: its execution only, and only while it runs.
+            expires = self.clock() + timedelta(seconds=job.action.timeout + TOKEN_GRACE_SECONDS)
+            context = ActionContext(self.api_url, self.issue_token(job.execution_id, expires))
             result = run_subprocess(
-                job.action,
-                job.execution_id,
-                parameters,
-                self.locate,
-                self.api_url,
-                self._loop.stopping,
+                job.action, job.execution_id, parameters, self.locate, context, self._loop.stopping
             )
         except Exception as problem:  # the run ends as failed instead of hanging in running
             log.exception("execution %s could not run", job.execution_id)

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from attune.api.dependencies import ApiServices
 from attune.commands import models as m
+from attune.commands.keystore import SetKey
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.access import BUILT_IN_ROLES, Grants
@@ -79,6 +80,13 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/apikeys"): {"json": {"name": "ci"}},
     ("DELETE", "/api/v1/apikeys/{key_id}"): {"path": {"key_id": str(SPARE_KEY)}},
     ("GET", "/api/v1/audit"): {},
+    ("GET", "/api/v1/keys"): {},
+    ("GET", "/api/v1/keys/{scope}/{name}"): {"path": {"scope": "system", "name": "spare"}},
+    ("PUT", "/api/v1/keys/{scope}/{name}"): {
+        "path": {"scope": "system", "name": "written"},
+        "json": {"value": "v"},
+    },
+    ("DELETE", "/api/v1/keys/{scope}/{name}"): {"path": {"scope": "system", "name": "doomed"}},
 }
 
 
@@ -152,6 +160,8 @@ def world(
     commands.execute(
         m.RequestExecution(actor="t", at=T0, execution_id=UUID(int=99), action="core.noop")
     )
+    for name in ("spare", "doomed"):
+        commands.execute(SetKey(actor="t", at=T0, name=name, scope="system", value=1))
     projector.catch_up(store)
     return {"keys": keys, "services": services}
 

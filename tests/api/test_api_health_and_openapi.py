@@ -58,5 +58,9 @@ def test_openapi_lists_every_route_with_named_operations(client: TestClient) -> 
         ("POST", "/api/v1/apikeys"): "create_api_key",
         ("DELETE", "/api/v1/apikeys/{key_id}"): "revoke_api_key",
         ("GET", "/api/v1/audit"): "list_audit",
+        ("GET", "/api/v1/keys"): "list_key_values",
+        ("GET", "/api/v1/keys/{scope}/{name}"): "get_key_value",
+        ("PUT", "/api/v1/keys/{scope}/{name}"): "set_key_value",
+        ("DELETE", "/api/v1/keys/{scope}/{name}"): "delete_key_value",
     }
     assert client.get("/docs").status_code == 200

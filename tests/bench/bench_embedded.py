@@ -94,13 +94,13 @@ def post_noop(client: httpx.Client) -> tuple[str, float]:
     return response.json()["id"], time.perf_counter()
 
 
-def burst(url: str, count: int) -> list[str]:
+def burst(url: str, count: int, headers: dict[str, str]) -> list[str]:
     per_thread = [
         count // CLIENT_THREADS + (i < count % CLIENT_THREADS) for i in range(CLIENT_THREADS)
     ]
 
     def send(n: int) -> list[str]:
-        with httpx.Client(base_url=url, timeout=60) as client:
+        with httpx.Client(base_url=url, timeout=60, headers=headers) as client:
             return [post_noop(client)[0] for _ in range(n)]
 
     with ThreadPoolExecutor(CLIENT_THREADS) as pool:
@@ -140,7 +140,9 @@ def raw_save_rate(directory: Path, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def open_loop(url: str, rate: float, seconds: float, watcher: SucceededWatcher) -> list[float]:
+def open_loop(
+    url: str, rate: float, seconds: float, watcher: SucceededWatcher, headers: dict[str, str]
+) -> list[float]:
     """Send at a fixed rate regardless of answers; latency = succeeded seen - 202 received."""
     total = int(rate * seconds)
     answered: list[tuple[str, float]] = []
@@ -153,7 +155,7 @@ def open_loop(url: str, rate: float, seconds: float, watcher: SucceededWatcher) 
         if delay > 0:
             time.sleep(delay)
         if not hasattr(clients, "c"):
-            clients.c = httpx.Client(base_url=url, timeout=60)
+            clients.c = httpx.Client(base_url=url, timeout=60, headers=headers)
         result = post_noop(clients.c)
         with lock:
             answered.append(result)
@@ -186,15 +188,18 @@ def main() -> None:
             health_rps = health_rate(attune.url, 4000)
 
             started = time.perf_counter()
-            ids = burst(attune.url, args.burst)
+            ids = burst(attune.url, args.burst, attune.headers)
             watcher.wait_for(ids, timeout=300)
             throughput = args.burst / (max(watcher.seen[i] for i in ids) - started)
             rss_after_5k = rss_mb(pid)
 
-            latencies = open_loop(attune.url, 0.8 * throughput, args.latency_seconds, watcher)
+            latencies = open_loop(
+                attune.url, 0.8 * throughput, args.latency_seconds, watcher, attune.headers
+            )
             done = args.burst + len(latencies)
             if done < 2 * args.burst:
-                watcher.wait_for(burst(attune.url, 2 * args.burst - done), timeout=300)
+                more = burst(attune.url, 2 * args.burst - done, attune.headers)
+                watcher.wait_for(more, timeout=300)
             rss_after_10k = rss_mb(pid)
         finally:
             watcher.stop()

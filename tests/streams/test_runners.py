@@ -48,7 +48,7 @@ def test_parameters_arrive_as_one_json_object_on_stdin_with_context_in_the_envir
     script = tmp_path / "show.sh"
     script.write_text(
         f"env > {tmp_path}/env.txt; cat; echo\n"
-        'echo "$ATTUNE_ACTION $ATTUNE_EXEC_ID $ATTUNE_API_URL"\n'
+        'echo "$ATTUNE_ACTION $ATTUNE_EXEC_ID $ATTUNE_API_URL $ATTUNE_API_TOKEN"\n'
     )
     action = ActionDefinition(
         ref="x.show",
@@ -60,7 +60,7 @@ def test_parameters_arrive_as_one_json_object_on_stdin_with_context_in_the_envir
     )
     outcome = run(action, {"token": "abc"}, tmp_path)
     assert outcome.outcome == "succeeded"
-    assert outcome.result["stdout"] == f'{{"token": "abc"}}\nx.show {ID} http://api'
+    assert outcome.result["stdout"] == f'{{"token": "abc"}}\nx.show {ID} http://api tok'
     assert "abc" not in (tmp_path / "env.txt").read_text()  # never in the environment
 
 

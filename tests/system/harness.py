@@ -77,8 +77,14 @@ class AttuneUp:
                 self.process.kill()
                 self.process.wait(5)
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """The local admin's credential, which `attune up` keeps in its state directory."""
+        token = (self.workdir / ".attune" / "cli-token").read_text().strip()
+        return {"Authorization": f"Bearer {token}"}
+
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30)
+        return httpx.Client(base_url=self.url, timeout=30, headers=self.headers)
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(

@@ -1,0 +1,163 @@
+"""The keystore (`/api/v1/keys`): JSON values by scope, optionally encrypted, with a TTL.
+
+Reading needs `key:read` and shows encrypted values as ********; `?decrypt=true` needs
+`key:decrypt` as well and is recorded (`key.revealed`) for the audit. Writing needs
+`key:write`. Pack keys are limited to the packs the caller's grants cover; user keys are
+the caller's own (admins, with `identity:read`, see everyone's).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel
+
+from attune.api.access import Caller, requires
+from attune.api.dependencies import ApiServices, Services
+from attune.api.key_models import KeyIn, KeyOut, KeyPage
+from attune.api.pagination import PageWindow, page_of
+from attune.api.sessions import client_address
+from attune.commands.errors import UnknownEntity
+from attune.commands.keystore import DeleteKey, KeyCommand, RevealKey, SetKey
+from attune.domain.keystore import KeyScope
+from attune.projections.keystore import get_key, list_keys
+
+router = APIRouter(prefix="/keys", tags=["keys"])
+Owner = Annotated[str | None, Query(description="The pack (pack keys) or login (user keys).")]
+
+
+class KeyDeleted(BaseModel):
+    name: str
+    scope: KeyScope
+    owner: str | None
+    deleted: bool = True
+
+
+def _owner(caller: Caller, scope: KeyScope, owner: str | None, verb: str) -> str | None:
+    """The key's owner as the caller may address it; refuses what it may not touch."""
+    if scope == KeyScope.SYSTEM:
+        return None
+    if scope == KeyScope.USER:
+        owner = owner or caller.login
+        if owner != caller.login and not caller.may("identity:read"):
+            raise HTTPException(403, f"{caller.login} may not use {owner}'s keys")
+        return owner
+    if not owner:
+        raise HTTPException(422, "a pack key needs ?owner=<pack>")
+    if not caller.may(f"key:{verb}", owner):
+        raise HTTPException(403, f"{caller.login} lacks the permission key:{verb} for pack {owner}")
+    return owner
+
+
+def _cause(services: ApiServices, request: Request, caller: Caller) -> dict[str, object]:
+    return {"actor": caller.login, "at": services.clock(), "source": client_address(request)}
+
+
+def _row(services: ApiServices, command: KeyCommand) -> dict[str, object]:
+    with services.read_engine.connect() as connection:
+        row = get_key(connection, command.name, command.scope, command.owner, services.clock())
+    if row is None:
+        raise UnknownEntity("key", command.address())
+    return row
+
+
+@router.get("")
+def list_key_values(
+    services: Services,
+    window: PageWindow,
+    caller: Annotated[Caller, requires("key:read")],
+    scope: Annotated[KeyScope | None, Query()] = None,
+    owner: Owner = None,
+) -> KeyPage:
+    if scope == KeyScope.USER or (scope is None and owner is not None):
+        owner = _owner(caller, KeyScope.USER if scope else KeyScope.PACK, owner, "read")
+    with services.read_engine.connect() as connection:
+        listing = list_keys(
+            connection,
+            now=services.clock(),
+            scope=scope,
+            owner=owner,
+            limit=window.limit,
+            offset=window.offset,
+        )
+    visible = [
+        row
+        for row in listing.rows
+        if row["scope"] == KeyScope.SYSTEM
+        or (row["scope"] == KeyScope.PACK and caller.may("key:read", row["owner"]))
+        or (
+            row["scope"] == KeyScope.USER
+            and (row["owner"] == caller.login or caller.may("identity:read"))
+        )
+    ]
+    page = page_of(KeyPage, listing, window)
+    page.items = [KeyOut.masked(row) for row in visible]
+    return page
+
+
+@router.get("/{scope}/{name}")
+def get_key_value(
+    scope: KeyScope,
+    name: str,
+    request: Request,
+    services: Services,
+    caller: Annotated[Caller, requires("key:read")],
+    owner: Owner = None,
+    decrypt: Annotated[bool, Query(description="Show an encrypted value in plaintext.")] = False,
+) -> KeyOut:
+    reveal = RevealKey(
+        **_cause(services, request, caller),
+        name=name,
+        scope=scope,
+        owner=_owner(caller, scope, owner, "read"),
+    )
+    if not decrypt:
+        return KeyOut.masked(_row(services, reveal))
+    if not caller.may("key:decrypt", reveal.owner if scope == KeyScope.PACK else None):
+        raise HTTPException(403, f"{caller.login} lacks the permission key:decrypt")
+    services.commands.execute(reveal)  # recorded for the audit before anything is shown
+    return KeyOut.decrypted(_row(services, reveal), services.commands.secrets)
+
+
+@router.put("/{scope}/{name}")
+def set_key_value(
+    scope: KeyScope,
+    name: str,
+    body: KeyIn,
+    request: Request,
+    services: Services,
+    caller: Annotated[Caller, requires("key:write")],
+    owner: Owner = None,
+) -> KeyOut:
+    now = services.clock()
+    command = SetKey(
+        **_cause(services, request, caller),
+        name=name,
+        scope=scope,
+        owner=_owner(caller, scope, owner, "write"),
+        value=body.value,
+        encrypt=body.encrypted,
+        expires_at=body.expires_at(now),
+    )
+    services.projection.wait_for(services.commands.execute(command), 10.0)
+    return KeyOut.masked(_row(services, command))
+
+
+@router.delete("/{scope}/{name}")
+def delete_key_value(
+    scope: KeyScope,
+    name: str,
+    request: Request,
+    services: Services,
+    caller: Annotated[Caller, requires("key:write")],
+    owner: Owner = None,
+) -> KeyDeleted:
+    command = DeleteKey(
+        **_cause(services, request, caller),
+        name=name,
+        scope=scope,
+        owner=_owner(caller, scope, owner, "write"),
+    )
+    services.projection.wait_for(services.commands.execute(command), 10.0)
+    return KeyDeleted(name=name, scope=scope, owner=command.owner)
