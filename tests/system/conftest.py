@@ -15,7 +15,9 @@ def attune_up(tmp_path: Path) -> Iterator[Callable[..., AttuneUp]]:
     started: list[AttuneUp] = []
 
     def start(*args: str, workdir: Path | None = None) -> AttuneUp:
-        instance = AttuneUp(workdir or tmp_path / "run", *args).start()
+        # A known admin password, so tests can log in like a person would.
+        env = {"ATTUNE_ADMIN_PASSWORD": "test-admin-pw"}
+        instance = AttuneUp(workdir or tmp_path / "run", *args, env=env).start()
         started.append(instance)
         return instance
 
