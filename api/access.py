@@ -15,6 +15,7 @@ from uuid import UUID
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Connection
 
+from attune.api.caller_cache import CallerCache
 from attune.api.dependencies import Credentials, Services
 from attune.domain.access import Grants
 from attune.domain.execution import TERMINAL
@@ -85,11 +86,21 @@ def _caller_of(credential: str, credentials: Credentials, connection: Connection
     return _identity_caller(connection, claims.subject, session_id=claims.session_id)
 
 
+def caller_cache(request: Request) -> CallerCache[Caller]:
+    return request.app.state.caller_cache  # type: ignore[no-any-return]
+
+
 async def current_caller(request: Request, services: Services) -> Caller:
-    # async: a local indexed read, cheaper than a hop to a worker thread
+    # async: a cache hit or a local indexed read is cheaper than a hop to a worker thread
     credential = _bearer(request)
-    with services.read_engine.connect() as connection:
-        return _caller_of(credential, services.credentials, connection)
+    cache = caller_cache(request)
+    caller = cache.get(credential)
+    if caller is None:
+        with services.read_engine.connect() as connection:
+            caller = _caller_of(credential, services.credentials, connection)
+        if caller.execution_id is None:  # an execution token must be checked every time
+            cache.put(credential, caller)
+    return caller
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

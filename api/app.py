@@ -19,6 +19,7 @@ from attune.api import (
     sessions,
 )
 from attune.api.body_limit import BodyLimit
+from attune.api.caller_cache import CallerCache
 from attune.api.dependencies import ApiServices
 from attune.api.errors import INVALID_REQUEST, domain_error_response, invalid_request_response
 from attune.api.login_throttle import LoginThrottle
@@ -42,6 +43,7 @@ def create_app(services: ApiServices) -> FastAPI:
     )
     app.state.services = services
     app.state.login_throttle = LoginThrottle()
+    app.state.caller_cache = CallerCache()
     # No CORS middleware: browsers on other origins may not call the API (the default).
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(health.router)

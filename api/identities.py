@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from attune.api.access import Caller, requires
+from attune.api.access import Caller, caller_cache, requires
 from attune.api.dependencies import ApiServices, Services
 from attune.api.sessions import client_address
 from attune.commands import models as m
@@ -86,6 +86,12 @@ def _written(services: ApiServices, position: int) -> None:
     services.projection.wait_for(position, 10.0)
 
 
+def _rights_changed(request: Request, services: ApiServices, position: int) -> None:
+    """A change that may take rights away: written, visible, and no caller remembered."""
+    _written(services, position)
+    caller_cache(request).clear()
+
+
 @router.get("/identities")
 def list_identities(
     services: Services, caller: Annotated[Caller, requires("identity:read")]
@@ -118,7 +124,9 @@ def create_identity(
         return IdentityOut.model_validate(q.identity(connection, body.login))
 
 
-@router.put("/identities/{login}/roles", status_code=204)
+@router.put(
+    "/identities/{login}/roles", status_code=204, response_class=Response, response_model=None
+)
 def set_roles(
     login: Login,
     body: RolesIn,
@@ -127,10 +135,12 @@ def set_roles(
     caller: Annotated[Caller, requires("identity:write")],
 ) -> None:
     command = m.SetRoles(**_command(services, request, caller), login=login, roles=body.roles)
-    _written(services, services.commands.execute(command))
+    _rights_changed(request, services, services.commands.execute(command))
 
 
-@router.put("/identities/{login}/password", status_code=204)
+@router.put(
+    "/identities/{login}/password", status_code=204, response_class=Response, response_model=None
+)
 def change_password(
     login: Login,
     body: PasswordIn,
@@ -142,10 +152,10 @@ def change_password(
     command = m.ChangePassword(
         **_command(services, request, caller), login=login, password_hash=password_hash
     )
-    _written(services, services.commands.execute(command))
+    _rights_changed(request, services, services.commands.execute(command))
 
 
-@router.delete("/identities/{login}", status_code=204)
+@router.delete("/identities/{login}", status_code=204, response_class=Response, response_model=None)
 def disable_identity(
     login: Login,
     request: Request,
@@ -153,7 +163,7 @@ def disable_identity(
     caller: Annotated[Caller, requires("identity:write")],
 ) -> None:
     command = m.DisableIdentity(**_command(services, request, caller), login=login)
-    _written(services, services.commands.execute(command))
+    _rights_changed(request, services, services.commands.execute(command))
 
 
 @router.get("/roles")
@@ -177,7 +187,7 @@ def list_roles(
     ]
 
 
-@router.put("/roles/{name}", status_code=204)
+@router.put("/roles/{name}", status_code=204, response_class=Response, response_model=None)
 def define_role(
     name: Annotated[str, Path(pattern=r"^[a-z0-9_\-]+$")],
     body: RoleIn,
@@ -189,7 +199,7 @@ def define_role(
         raise HTTPException(409, f"'{name}' is a built-in role and cannot be redefined")
     definition = RoleDefinition(ref=name, description=body.description, grants=body.grants)
     command = m.DefineRole(**_command(services, request, caller), definition=definition)
-    _written(services, services.commands.execute(command))
+    _rights_changed(request, services, services.commands.execute(command))
 
 
 @router.get("/apikeys")
@@ -230,7 +240,7 @@ def create_api_key(
     return ApiKeyOut.model_validate({**(row or {}), "key": key})
 
 
-@router.delete("/apikeys/{key_id}", status_code=204)
+@router.delete("/apikeys/{key_id}", status_code=204, response_class=Response, response_model=None)
 def revoke_api_key(
     key_id: UUID,
     request: Request,
@@ -242,4 +252,4 @@ def revoke_api_key(
     if row is None or (row["login"] != caller.login and not caller.may("identity:write")):
         raise HTTPException(404, f"unknown API key '{key_id}'")
     command = m.RevokeApiKey(**_command(services, request, caller), key_id=key_id)
-    _written(services, services.commands.execute(command))
+    _rights_changed(request, services, services.commands.execute(command))

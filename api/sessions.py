@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from attune.api.access import CurrentCaller
+from attune.api.access import CurrentCaller, caller_cache
 from attune.api.dependencies import ApiServices, Services
 from attune.api.login_throttle import LoginThrottle
 from attune.commands.models import RevokeSession, StartSession
@@ -108,7 +108,9 @@ def refresh(body: Refresh, services: Services) -> Tokens:
     return Tokens(access_token=access, expires_at=expires)
 
 
-@router.post("/logout", status_code=204, responses={401: {}})
+@router.post(
+    "/logout", status_code=204, response_class=Response, response_model=None, responses={401: {}}
+)
 def logout(caller: CurrentCaller, request: Request, services: Services) -> None:
     if caller.session_id is None:
         raise HTTPException(400, "only a login session can log out (API keys are revoked)")
@@ -119,3 +121,4 @@ def logout(caller: CurrentCaller, request: Request, services: Services) -> None:
         session_id=caller.session_id,
     )
     _applied(services, services.commands.execute(command))
+    caller_cache(request).clear()  # the session's tokens stop working now

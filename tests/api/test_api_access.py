@@ -256,3 +256,24 @@ def test_lists_show_only_what_the_caller_may_read(
     executions = client.get("/api/v1/executions", headers=as_limited).json()
     assert executions["total"] == 0  # only `other` pack executions, and there are none
     assert client.get("/api/v1/packs", headers=as_limited).status_code == 403
+
+
+def test_taking_rights_away_applies_at_once_despite_the_caller_cache(
+    world: dict[str, Any], client: TestClient
+) -> None:
+    as_operator = {"Authorization": f"Bearer {world['keys']['operator']}"}
+    assert client.get("/api/v1/executions", headers=as_operator).status_code == 200  # cached
+
+    client.put("/api/v1/identities/operator/roles", json={"roles": ["observer"]})
+    post = client.post("/api/v1/executions", json={"action": "core.noop"}, headers=as_operator)
+    assert post.status_code == 403
+
+    own = client.post("/api/v1/apikeys", json={"name": "short-lived"}, headers=as_operator).json()
+    as_short_lived = {"Authorization": f"Bearer {own['key']}"}
+    assert client.get("/api/v1/packs", headers=as_short_lived).status_code == 200
+    revoke = client.delete(f"/api/v1/apikeys/{own['id']}", headers=as_operator)
+    assert revoke.status_code == 204
+    assert client.get("/api/v1/packs", headers=as_short_lived).status_code == 401
+
+    client.delete("/api/v1/identities/operator")
+    assert client.get("/api/v1/packs", headers=as_operator).status_code == 401
