@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -111,3 +112,11 @@ def wait_until(predicate: Any, timeout: float, interval: float = 0.2) -> Any:
         if time.monotonic() > deadline:
             raise TimeoutError(f"condition not met within {timeout}s")
         time.sleep(interval)
+
+
+def write_pack(root: Path, name: str, files: dict[str, str]) -> None:
+    """A pack `name` under `root`: its pack.yaml plus the given files (dedented)."""
+    for relative, text in {"pack.yaml": f"ref: {name}\n", **files}.items():
+        path = root / name / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.system.harness import ATTUNE, free_port, wait_until
+from tests.system.harness import ATTUNE, free_port, wait_until, write_pack
 
 pytestmark = pytest.mark.slow
 
 SECRET = "s3cr3t-Value-That-Must-Not-Leak-7781"
-
-
-def write_pack(root: Path, name: str, files: dict[str, str]) -> None:
-    for relative, text in {"pack.yaml": f"ref: {name}\n", **files}.items():
-        path = root / name / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
 
 
 def test_a_malformed_pack_is_reported_with_file_and_line_and_other_packs_load(

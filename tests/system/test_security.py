@@ -14,19 +14,12 @@ import httpx
 import jwt
 import pytest
 
-from tests.system.harness import ATTUNE, wait_until
+from tests.system.harness import ATTUNE, wait_until, write_pack
 
 pytestmark = pytest.mark.slow
 
 PLAIN_SECRET = "param-Secret-9a7f2c"
 KEY_SECRET = "key-Secret-41b8de"
-
-
-def write_pack(root: Path, name: str, files: dict[str, str]) -> None:
-    for relative, text in {"pack.yaml": f"ref: {name}\n", **files}.items():
-        path = root / name / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
 
 
 def test_a_secret_parameter_and_an_encrypted_key_flow_through_a_rule_unseen(
