@@ -223,6 +223,19 @@ def execution_get(ctx: click.Context, execution_id: str) -> None:
     _show_execution(ctx, call_api(ctx, "GET", f"/api/v1/executions/{execution_id}"))
 
 
+@execution.command("history")
+@click.argument("execution_id")
+@json_option
+@click.pass_context
+def execution_history(ctx: click.Context, execution_id: str) -> None:
+    """An execution's lifecycle, one line per domain event."""
+    history = call_api(ctx, "GET", f"/api/v1/executions/{execution_id}/history")
+    if ctx.obj["json"]:
+        click.echo(json.dumps(history, indent=2))
+    else:
+        print_table(history, ["occurred_at", "status", "event", "actor"])
+
+
 def _list_command(group: click.Group, kind: str) -> None:
     @group.command("list", help=f"List {kind}.")
     @json_option

@@ -52,7 +52,9 @@ class TokenService:
         self._key = signing_key
 
     def _issue(self, kind: str, subject: str, expires_at: datetime, **extra: Any) -> str:
-        claims = {"typ": kind, "sub": subject, "exp": expires_at, **extra}
+        # A unique id per token: two tokens issued in the same second still differ.
+        claims = {"typ": kind, "sub": subject, "exp": expires_at, "jti": secrets.token_hex(8)}
+        claims.update(extra)
         return jwt.encode(claims, self._key, algorithm="HS256")
 
     def access(self, login: str, session_id: UUID, now: datetime) -> tuple[str, datetime]:

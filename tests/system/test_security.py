@@ -249,6 +249,23 @@ def test_attune_login_against_a_second_instance(attune_up, tmp_path: Path) -> No
     )
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout)["items"][0]["ref"] == "core"
+
+    # An expired access token is refreshed with the stored refresh token, transparently.
+    entries = json.loads(stored.read_text())
+    old_access = entries[second.url]["access_token"]
+    entries[second.url]["expires_at"] = "2000-01-01T00:00:00+00:00"
+    stored.write_text(json.dumps(entries))
+    again = subprocess.run(
+        [ATTUNE, "--api-url", second.url, "--json", "pack", "list"],
+        cwd=first.workdir,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert again.returncode == 0, again.stderr
+    refreshed = json.loads(stored.read_text())[second.url]
+    assert refreshed["access_token"] != old_access and refreshed["expires_at"] > "2026"
     wrong = subprocess.run(
         [ATTUNE, "login", second.url, "--user", "admin", "--password", "nope"],
         capture_output=True,

@@ -50,6 +50,13 @@ def test_attune_run_waits_and_prints_the_status_and_output(attune_up) -> None:  
     assert "examples" not in attune.cli("pack", "list").stdout
     assert attune.cli("rule", "list").stdout.splitlines()[0].startswith("REF")
     listed_json = json.loads(attune.cli("execution", "list", "--json").stdout)
+    history = attune.cli("execution", "history", listed_json["items"][0]["id"]).stdout
+    assert [line.split()[1] for line in history.splitlines()[1:]] == [
+        "requested",
+        "scheduled",
+        "running",
+        "succeeded",
+    ]
     assert listed_json["items"][0]["result"]["stdout"] == "hi"
     assert json.loads(attune.cli("--json", "pack", "list").stdout)["total"] == 1
 
