@@ -29,6 +29,7 @@ from attune.domain.identity import ApiKey, Identity, IdentityKind
 from attune.domain.ids import new_runtime_id
 from attune.domain.keystore import KeyScope
 from attune.infra.credentials import LocalCredentials
+from attune.infra.databases import read_engine_of, store_environment
 from attune.infra.pack_loader import (
     LoadedPack,
     PackProblem,
@@ -67,32 +68,12 @@ def utc_now() -> datetime:
 
 def open_store(settings: Settings) -> EventStore:
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    return EventStore(
-        {
-            "PERSISTENCE_MODULE": "attune.infra.sqlite_event_store",
-            "SQLITE_SYNCHRONOUS": settings.sqlite_synchronous,
-            "SQLITE_DBNAME": str(settings.events_db),
-            "SQLITE_LOCK_TIMEOUT": "30",
-            # One process writes the embedded store, so cached aggregates stay current.
-            "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache_size),
-            "AGGREGATE_CACHE_FASTFORWARD": "n",
-            # Handlers mutate the cached aggregate itself; a failed write empties the cache.
-            "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
-        }
-    )
+    return EventStore(store_environment(settings))
 
 
 def open_read_engine(settings: Settings) -> sqlalchemy.Engine:
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    engine = sqlalchemy.create_engine(f"sqlite:///{settings.read_db}")
-
-    @sqlalchemy.event.listens_for(engine, "connect")
-    def _wal(connection, _record):  # type: ignore[no-untyped-def]
-        # WAL lets the API read while the projector writes.
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-
-    return engine
+    return read_engine_of(settings)
 
 
 def pack_directories(settings: Settings) -> list[Path]:

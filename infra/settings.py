@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ATTUNE_", yaml_file="attune.yaml", extra="ignore")
 
     state_dir: Path = Path(".attune")
+    # postgresql://... puts the event store and read models in PostgreSQL (distributed mode).
+    database_url: str | None = None
+    database_schema: str | None = None
     host: str = "127.0.0.1"
     port: int = 8080
     api_url: str | None = None  # how actions and the CLI reach the API; derived if unset

@@ -17,12 +17,26 @@ from attune.infra.bootstrap import open_read_engine, open_store
 from attune.infra.secret_box import AesGcmSecretBox, open_keyring
 from attune.infra.settings import Settings
 from attune.projections.projector import Projector
+from tests.postgres_server import postgres_schema, postgres_server  # noqa: F401 (fixtures)
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def backend() -> str:
+    """Where store and read models live; test folders that must pass on both override it."""
+    return "sqlite"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Settings:
+    if backend == "postgresql":
+        return Settings(
+            state_dir=tmp_path / "state",
+            packs=[],
+            database_url=request.getfixturevalue("postgres_server"),
+            database_schema=request.getfixturevalue("postgres_schema"),
+        )
     return Settings(state_dir=tmp_path / "state", packs=[])
 
 

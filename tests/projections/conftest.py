@@ -14,3 +14,9 @@ from attune.commands.service import CommandService
 @pytest.fixture
 def scenario(commands: CommandService) -> Scenario:
     return play_scenario(commands)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every projection test runs on SQLite (embedded) and on PostgreSQL (distributed)."""
+    return str(request.param)
