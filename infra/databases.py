@@ -47,7 +47,8 @@ def store_environment(settings: Settings) -> dict[str, str]:
     postgres = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": url.database or "postgres",
-        "POSTGRES_HOST": url.host or "127.0.0.1",
+        # A Unix-socket server names its socket directory in `?host=` instead.
+        "POSTGRES_HOST": url.host or str(url.query.get("host") or "127.0.0.1"),
         "POSTGRES_PORT": str(url.port or 5432),
         "POSTGRES_USER": url.username or "postgres",
         "POSTGRES_PASSWORD": url.password or "",
