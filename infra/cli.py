@@ -256,6 +256,30 @@ for _kind, _help in (
 
 
 @main.group()
+def kafka() -> None:
+    """Kafka for distributed mode."""
+
+
+@kafka.command("init")
+@click.option("--bootstrap", help="host:port of a broker (default ATTUNE_KAFKA_BOOTSTRAP).")
+@click.pass_context
+def kafka_init(ctx: click.Context, bootstrap: str | None) -> None:
+    """Create every topic of the catalogue (docs/topics.md) with its partition count."""
+    from attune.infra.kafka_admin import KafkaUnavailable, TopicMismatch, init_topics
+    from attune.infra.kafka_topics import TOPICS
+
+    address = bootstrap or settings_of(ctx).kafka_bootstrap
+    try:
+        report = init_topics(address, TOPICS)
+    except (KafkaUnavailable, TopicMismatch) as problem:
+        raise click.ClickException(str(problem)) from None
+    for name in report.created:
+        click.echo(f"created {name}")
+    for name in report.existing:
+        click.echo(f"exists  {name}")
+
+
+@main.group()
 def replay() -> None:
     """Rebuild state from the event log."""
 

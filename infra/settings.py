@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     # postgresql://... puts the event store and read models in PostgreSQL (distributed mode).
     database_url: str | None = None
     database_schema: str | None = None
+    kafka_bootstrap: str = "127.0.0.1:9092"  # host:port of a Kafka broker (distributed mode)
     host: str = "127.0.0.1"
     port: int = 8080
     api_url: str | None = None  # how actions and the CLI reach the API; derived if unset

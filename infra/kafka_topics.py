@@ -1,0 +1,73 @@
+"""The Kafka topic catalogue of distributed Attune: every topic, its partitions and keys.
+
+Topics are created explicitly, with these partition counts, by `attune kafka init` (never
+auto-created: a broker's default partition count would not match, see docs/topics.md).
+Domain events go to the topic of their aggregate's stream, keyed by aggregate id, so one
+aggregate's events stay in order. `docs/topics.md` lists the same topics (a test checks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    partitions: int
+    key: str
+    carries: str
+
+
+EVENT_STREAMS: dict[str, tuple[str, ...]] = {
+    "attune.events.config": ("pack", "action", "trigger_type", "rule", "role"),
+    "attune.events.trigger": ("trigger_event",),
+    "attune.events.enforcement": ("enforcement",),
+    "attune.events.execution": ("execution",),
+    "attune.events.security": ("identity", "session", "api_key", "key"),
+}
+
+TOPICS: tuple[Topic, ...] = (
+    Topic(
+        "attune.events.config",
+        1,
+        "aggregate id",
+        "configuration events: packs, actions, trigger types, rules, roles",
+    ),
+    Topic("attune.events.trigger", 6, "aggregate id", "trigger_event.fired"),
+    Topic("attune.events.enforcement", 6, "aggregate id", "enforcement events"),
+    Topic("attune.events.execution", 12, "aggregate id", "execution events"),
+    Topic(
+        "attune.events.security",
+        1,
+        "aggregate id",
+        "identity, session, API key and keystore events",
+    ),
+    Topic(
+        "attune.commands",
+        12,
+        "target aggregate id",
+        "commands of processors and workers, for the command service",
+    ),
+    Topic(
+        "attune.dead-letter",
+        1,
+        "source topic",
+        "messages that could not be parsed, with the reason",
+    ),
+)
+
+_STREAM_OF_AGGREGATE = {
+    aggregate: topic for topic, aggregates in EVENT_STREAMS.items() for aggregate in aggregates
+}
+
+
+def topic_of_event(event_name: str) -> str:
+    """The topic a domain event is published to (`execution.succeeded` -> its stream)."""
+    aggregate = event_name.partition(".")[0]
+    try:
+        return _STREAM_OF_AGGREGATE[aggregate]
+    except KeyError:
+        raise LookupError(
+            f"no topic carries events of '{aggregate}' (event {event_name})"
+        ) from None
