@@ -143,5 +143,9 @@ class EventStore(Application):
     def position(self) -> int:
         return self.recorder.max_notification_id() or 0
 
+    def record_position(self, name: str, position: int) -> None:
+        """Record how far `name` got, for a reader that writes nothing else (the relay)."""
+        self.process_recorder.insert_tracking(Tracking(name, position))
+
     def tracked_position(self, processor: str) -> int:
         return self.process_recorder.max_tracking_id(processor) or 0

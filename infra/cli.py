@@ -81,11 +81,7 @@ def up(
         state_dir=state_dir,
         examples=False if no_examples else None,
     )
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    _log_to_stderr(settings)
     _check_port_free(settings.host, settings.port)
     try:
         attune = build_embedded(settings)
@@ -124,6 +120,14 @@ def _check_port_free(host: str, port: int) -> None:
             raise click.ClickException(
                 f"cannot listen on {host}:{port} ({problem.strerror}); choose another --port"
             ) from None
+
+
+def _log_to_stderr(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 def _parse_assignments(assignments: Sequence[str]) -> dict[str, Any]:
@@ -277,6 +281,23 @@ def kafka_init(ctx: click.Context, bootstrap: str | None) -> None:
         click.echo(f"created {name}")
     for name in report.existing:
         click.echo(f"exists  {name}")
+
+
+@main.command()
+@click.pass_context
+def relay(ctx: click.Context) -> None:
+    """Publish the event store's log to Kafka (distributed mode), until stopped."""
+    import signal
+    import threading
+
+    from attune.infra.bootstrap import run_relay
+
+    settings = settings_of(ctx)
+    _log_to_stderr(settings)
+    stopping = threading.Event()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: stopping.set())
+    run_relay(settings, stopping)
 
 
 @main.group()

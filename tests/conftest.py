@@ -17,6 +17,7 @@ from attune.infra.bootstrap import open_read_engine, open_store
 from attune.infra.secret_box import AesGcmSecretBox, open_keyring
 from attune.infra.settings import Settings
 from attune.projections.projector import Projector
+from tests.kafka_broker import kafka_broker  # noqa: F401 (fixture)
 from tests.postgres_server import postgres_schema, postgres_server  # noqa: F401 (fixtures)
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

@@ -12,7 +12,6 @@ from kafka.admin import NewTopic
 from attune.domain.catalogue import EVENT_TYPES
 from attune.infra.kafka_admin import KafkaUnavailable, TopicMismatch, init_topics
 from attune.infra.kafka_topics import TOPICS, topic_of_event
-from tests.kafka_broker import kafka_broker  # noqa: F401 (fixture)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "topics.md"
 
@@ -27,7 +26,7 @@ def partitions(bootstrap: str) -> dict[str, int]:
 
 
 def test_init_creates_every_topic_with_its_partition_count_and_is_repeatable(
-    kafka_broker: str,  # noqa: F811
+    kafka_broker: str,
 ) -> None:
     first = init_topics(kafka_broker, TOPICS)
     assert sorted(first.created) == sorted(t.name for t in TOPICS) and first.existing == []
@@ -37,7 +36,7 @@ def test_init_creates_every_topic_with_its_partition_count_and_is_repeatable(
     assert again.created == [] and sorted(again.existing) == sorted(t.name for t in TOPICS)
 
 
-def test_a_topic_with_other_partitions_is_reported_not_changed(kafka_broker: str) -> None:  # noqa: F811
+def test_a_topic_with_other_partitions_is_reported_not_changed(kafka_broker: str) -> None:
     admin = KafkaAdminClient(bootstrap_servers=kafka_broker)
     admin.create_topics(
         [NewTopic("attune.events.execution", num_partitions=3, replication_factor=1)]
@@ -58,7 +57,7 @@ def test_every_domain_event_has_a_topic_and_docs_list_the_catalogue() -> None:
     assert documented == {(t.name, str(t.partitions)) for t in TOPICS}
 
 
-def test_the_cli_creates_the_topics_and_names_an_unreachable_broker(kafka_broker: str) -> None:  # noqa: F811
+def test_the_cli_creates_the_topics_and_names_an_unreachable_broker(kafka_broker: str) -> None:
     import subprocess
     import sys
 

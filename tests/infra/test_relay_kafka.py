@@ -1,0 +1,83 @@
+"""The relay against a real broker: every domain event once, in order, keyed, positioned."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+from uuid import UUID
+
+from kafka import KafkaConsumer, TopicPartition
+
+from attune.commands import models as m
+from attune.commands.service import CommandService
+from attune.commands.store import EventStore
+from attune.infra.kafka_admin import init_topics
+from attune.infra.kafka_publisher import KafkaPublisher
+from attune.infra.kafka_topics import TOPICS, topic_of_event
+from attune.streams.relay import Relay
+from tests.conftest import NOW
+
+SECRET = "relay-Secret-77e1"
+
+
+def consume_all(bootstrap: str) -> list[Any]:
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=2000
+    )
+    partitions = [TopicPartition(t.name, p) for t in TOPICS for p in range(t.partitions)]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    messages = list(consumer)
+    consumer.close()
+    return messages
+
+
+def test_the_relay_publishes_each_event_once_in_order_after_the_broker_acknowledged(
+    kafka_broker: str,
+    store: EventStore,
+    commands: CommandService,
+) -> None:
+    init_topics(kafka_broker, TOPICS)
+    for n in range(1, 21):
+        execution_id = UUID(int=(0x019B << 112) | (7 << 76) | n)
+        commands.execute(
+            m.RequestExecution(
+                actor="api",
+                at=NOW,
+                execution_id=execution_id,
+                action="core.login",
+                parameters={"cmd": "x", "password": SECRET},
+            )
+        )
+        commands.apply_batch(
+            [
+                m.ScheduleExecution(
+                    actor="scheduler", at=NOW, execution_id=execution_id, pool="local"
+                )
+            ]
+        )
+    publisher = KafkaPublisher(kafka_broker)
+    relay = Relay(store, publisher, topic_of_event, batch_size=7)
+    while relay.step():
+        pass
+    assert store.tracked_position("relay") == store.position()
+    assert Relay(store, publisher, topic_of_event).step() == 0  # a restart republishes nothing
+    publisher.close()
+
+    messages = consume_all(kafka_broker)
+    positions = [int(dict(msg.headers)["position"]) for msg in messages]
+    assert sorted(positions) == list(range(1, store.position() + 1))  # each event, once
+    by_aggregate: dict[bytes, list[int]] = defaultdict(list)
+    for msg in messages:
+        body = json.loads(msg.value)
+        assert msg.topic == topic_of_event(body["type"])
+        assert msg.key.decode() == body["aggregate_id"]
+        assert SECRET.encode() not in msg.value  # sealed before it ever left the store
+        by_aggregate[msg.key].append(body["aggregate_version"])
+    assert all(versions == sorted(versions) for versions in by_aggregate.values())
+    execution = [
+        json.loads(msg.value) for msg in messages if msg.topic == "attune.events.execution"
+    ]
+    assert {e["type"] for e in execution} == {"execution.requested", "execution.scheduled"}
+    assert execution[0]["payload"]["parameters"]["password"]["$secret"]
