@@ -48,6 +48,7 @@ from attune.infra.projection_runner import projection_loop
 from attune.infra.secret_box import open_keyring
 from attune.infra.settings import Settings
 from attune.infra.state_lock import StateLock
+from attune.infra.store_wakeup import StoreWakeUp
 from attune.infra.tokens import TokenService, load_or_create_signing_key, new_api_key, parse_api_key
 from attune.projections.keystore import get_key
 from attune.projections.projector import PositionWatch, Projector
@@ -286,6 +287,7 @@ def run_relay(settings: Settings, stopping: threading.Event) -> None:
     (up to 30 s), so a process supervisor sees a live process, not a crash loop.
     """
     store = open_store(settings)
+    wake_up = StoreWakeUp(settings, store, stopping)
     pause = 1.0
     while not stopping.is_set():
         try:
@@ -302,9 +304,10 @@ def run_relay(settings: Settings, stopping: threading.Event) -> None:
         try:
             while not stopping.is_set():
                 if not relay.step():
-                    stopping.wait(settings.poll_interval)
+                    wake_up.wait(settings.poll_interval)
         except Exception:  # a broker that went away: reconnect from the recorded position
             log.exception("relay failed; reconnecting")
         finally:
             publisher.close()
+    wake_up.join()
     store.close()

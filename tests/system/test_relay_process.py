@@ -47,13 +47,15 @@ def request(commands: CommandService, first: int, count: int) -> None:
         )
 
 
-def relay_process(settings: Settings, bootstrap: str, log: Path) -> subprocess.Popen[bytes]:
+def relay_process(
+    settings: Settings, bootstrap: str, log: Path, poll_interval: float = 0.1
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "ATTUNE_DATABASE_URL": str(settings.database_url),
         "ATTUNE_DATABASE_SCHEMA": str(settings.database_schema),
         "ATTUNE_KAFKA_BOOTSTRAP": bootstrap,
-        "ATTUNE_POLL_INTERVAL": "0.1",
+        "ATTUNE_POLL_INTERVAL": str(poll_interval),
     }
     return subprocess.Popen(
         [ATTUNE, "relay"], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
@@ -85,6 +87,30 @@ def test_the_relay_process_publishes_everything_and_resumes_after_a_kill(
     found = positions_on_topics(kafka_broker)
     assert set(found) == set(range(1, store.position() + 1)), log.read_text()
     assert len(found) == len(set(found))  # it was killed while idle: nothing twice
+
+
+def test_a_write_wakes_the_relay_at_once_through_listen_notify(
+    kafka_broker: str,
+    store: EventStore,
+    commands: CommandService,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    init_topics(kafka_broker, TOPICS)
+    request(commands, 1, 1)
+    relay = relay_process(settings, kafka_broker, tmp_path / "relay.log", poll_interval=60)
+    try:
+        wait_until(lambda: store.tracked_position("relay") == store.position(), timeout=30)
+        time.sleep(0.5)  # the relay is now idle, waiting up to a minute between polls
+        written = time.monotonic()
+        request(commands, 2, 1)
+        wait_until(
+            lambda: store.tracked_position("relay") == store.position(), timeout=5, interval=0.02
+        )
+        assert time.monotonic() - written < 2  # woken by NOTIFY, not by its 60 s poll
+    finally:
+        relay.send_signal(signal.SIGTERM)
+        relay.wait(5)  # a stop does not wait for the 60 s poll either
 
 
 def test_an_unreachable_broker_is_named_and_retried_not_crash_looped(
