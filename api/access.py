@@ -16,7 +16,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Connection
 
 from attune.api.caller_cache import CallerCache
-from attune.api.dependencies import Credentials, Services
+from attune.api.dependencies import ApiServices, Credentials, Services, client_address
 from attune.domain.access import Grants
 from attune.domain.execution import TERMINAL
 from attune.projections import security_queries as q
@@ -123,6 +123,11 @@ def requires(permission: str, *, execution_token_reads_own: bool = False) -> Any
     admit.__name__ = f"requires_{permission.replace(':', '_')}"
     admit.permission = permission  # type: ignore[attr-defined]  # read by the route audit test
     return Depends(admit)
+
+
+def cause_of(caller: Caller, request: Request, services: ApiServices) -> dict[str, Any]:
+    """The cause fields of a command the caller makes: who, when, from where."""
+    return {"actor": caller.login, "at": services.clock(), "source": client_address(request)}
 
 
 def may_see_execution(caller: Caller, execution_id: UUID, action: str) -> bool:

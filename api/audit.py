@@ -14,7 +14,6 @@ from attune.api.dependencies import ReadConnection
 from attune.api.pagination import Page, PageWindow, page_of
 from attune.api.time_range import Since, Until
 from attune.projections import security_queries as q
-from attune.projections.queries import Listing
 
 router = APIRouter(tags=["audit"])
 
@@ -45,7 +44,7 @@ def list_audit(
     since: Since = None,
     until: Until = None,
 ) -> AuditPage:
-    rows, total = q.list_audit(
+    listing = q.list_audit(
         connection,
         actor=actor,
         event=event,
@@ -55,4 +54,4 @@ def list_audit(
         limit=window.limit,
         offset=window.offset,
     )
-    return page_of(AuditPage, Listing(rows, total), window)
+    return page_of(AuditPage, listing, window)

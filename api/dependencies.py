@@ -15,9 +15,11 @@ from uuid import UUID
 from fastapi import Depends, HTTPException, Query, Request
 from sqlalchemy import Connection, Engine
 
+from attune.commands.models import Command
 from attune.commands.service import CommandService
 
 MAX_WAIT = 60.0
+VISIBLE_WITHIN = 10.0  # seconds a write may take to reach the projections
 
 
 class ProjectionProgress(Protocol):
@@ -67,6 +69,17 @@ class ApiServices:
     clock: Callable[[], datetime]  # UTC now: the time commands are stamped with
     entropy: Callable[[int], bytes]  # random bytes for new ids (os.urandom in production)
     credentials: Credentials
+
+    def execute_visibly(self, command: Command) -> int:
+        """Apply a user command and wait until reads show it (the caller's next request
+        may depend on it: a new session, a revoked key); return its position."""
+        position = self.commands.execute(command)
+        self.projection.wait_for(position, VISIBLE_WITHIN)
+        return position
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 async def get_services(request: Request) -> ApiServices:

@@ -15,11 +15,10 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from attune.api.access import Caller, may_see_execution, requires
+from attune.api.access import Caller, cause_of, may_see_execution, requires
 from attune.api.dependencies import ReadConnection, Services
 from attune.api.errors import PROJECTION_BEHIND, Message, Problems, Responses
 from attune.api.pagination import Page, PageWindow, page_of
-from attune.api.sessions import client_address
 from attune.api.time_range import Since, Until
 from attune.commands.errors import UnknownEntity
 from attune.commands.models import RequestExecution
@@ -114,15 +113,13 @@ async def request_execution(
 ) -> ExecutionAccepted:
     if not caller.may("action:execute", body.action.partition(".")[0]):
         raise HTTPException(403, f"{caller.login} may not execute {body.action}")
-    now = services.clock()
-    execution_id = new_runtime_id(now, services.entropy(10))
+    cause = cause_of(caller, request, services)
+    execution_id = new_runtime_id(cause["at"], services.entropy(10))
     # Awaited, not run in a thread: the command joins the writer's next group commit.
     position = await asyncio.wrap_future(
         services.commands.submit(
             RequestExecution(
-                actor=caller.login,
-                source=client_address(request),
-                at=now,
+                **cause,
                 correlation_id=execution_id,
                 execution_id=execution_id,
                 action=body.action,

@@ -14,9 +14,8 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Path, Request, Response
 from pydantic import BaseModel, Field
 
-from attune.api.access import Caller, caller_cache, requires
+from attune.api.access import Caller, caller_cache, cause_of, requires
 from attune.api.dependencies import ApiServices, Services
-from attune.api.sessions import client_address
 from attune.commands import models as m
 from attune.domain.access import BUILT_IN_ROLES, GrantSpec, RoleDefinition
 from attune.domain.identity import LOGIN_PATTERN, IdentityKind
@@ -77,18 +76,9 @@ class ApiKeyOut(BaseModel):
     key: str = Field(default="********", description="The key itself: shown once, at creation.")
 
 
-def _command(services: ApiServices, request: Request, caller: Caller) -> dict[str, object]:
-    """The cause fields of a command the caller makes."""
-    return {"actor": caller.login, "at": services.clock(), "source": client_address(request)}
-
-
-def _written(services: ApiServices, position: int) -> None:
-    services.projection.wait_for(position, 10.0)
-
-
-def _rights_changed(request: Request, services: ApiServices, position: int) -> None:
-    """A change that may take rights away: written, visible, and no caller remembered."""
-    _written(services, position)
+def _take_rights(request: Request, services: ApiServices, command: m.Command) -> None:
+    """Apply a change that may take rights away; from now on no caller is remembered."""
+    services.execute_visibly(command)
     caller_cache(request).clear()
 
 
@@ -113,13 +103,13 @@ def create_identity(
         None if body.password is None else services.credentials.hash_password(body.password)
     )
     command = m.CreateIdentity(
-        **_command(services, request, caller),
+        **cause_of(caller, request, services),
         login=body.login,
         kind=body.kind,
         roles=body.roles,
         password_hash=password_hash,
     )
-    _written(services, services.commands.execute(command))
+    services.execute_visibly(command)
     with services.read_engine.connect() as connection:
         return IdentityOut.model_validate(q.identity(connection, body.login))
 
@@ -134,8 +124,8 @@ def set_roles(
     services: Services,
     caller: Annotated[Caller, requires("identity:write")],
 ) -> None:
-    command = m.SetRoles(**_command(services, request, caller), login=login, roles=body.roles)
-    _rights_changed(request, services, services.commands.execute(command))
+    command = m.SetRoles(**cause_of(caller, request, services), login=login, roles=body.roles)
+    _take_rights(request, services, command)
 
 
 @router.put(
@@ -150,9 +140,9 @@ def change_password(
 ) -> None:
     password_hash = services.credentials.hash_password(body.password)
     command = m.ChangePassword(
-        **_command(services, request, caller), login=login, password_hash=password_hash
+        **cause_of(caller, request, services), login=login, password_hash=password_hash
     )
-    _rights_changed(request, services, services.commands.execute(command))
+    _take_rights(request, services, command)
 
 
 @router.delete("/identities/{login}", status_code=204, response_class=Response, response_model=None)
@@ -162,8 +152,8 @@ def disable_identity(
     services: Services,
     caller: Annotated[Caller, requires("identity:write")],
 ) -> None:
-    command = m.DisableIdentity(**_command(services, request, caller), login=login)
-    _rights_changed(request, services, services.commands.execute(command))
+    command = m.DisableIdentity(**cause_of(caller, request, services), login=login)
+    _take_rights(request, services, command)
 
 
 @router.get("/roles")
@@ -198,8 +188,8 @@ def define_role(
     if name in BUILT_IN_ROLES:
         raise HTTPException(409, f"'{name}' is a built-in role and cannot be redefined")
     definition = RoleDefinition(ref=name, description=body.description, grants=body.grants)
-    command = m.DefineRole(**_command(services, request, caller), definition=definition)
-    _rights_changed(request, services, services.commands.execute(command))
+    command = m.DefineRole(**cause_of(caller, request, services), definition=definition)
+    _take_rights(request, services, command)
 
 
 @router.get("/apikeys")
@@ -228,13 +218,13 @@ def create_api_key(
     key_id = new_runtime_id(now, services.entropy(10))
     key, secret_hash = services.credentials.new_api_key(key_id)
     command = m.CreateApiKey(
-        **_command(services, request, caller),
+        **cause_of(caller, request, services),
         key_id=key_id,
         login=login,
         name=body.name,
         secret_hash=secret_hash,
     )
-    _written(services, services.commands.execute(command))
+    services.execute_visibly(command)
     with services.read_engine.connect() as connection:
         row = q.api_key(connection, key_id)
     return ApiKeyOut.model_validate({**(row or {}), "key": key})
@@ -251,5 +241,5 @@ def revoke_api_key(
         row = q.api_key(connection, key_id)
     if row is None or (row["login"] != caller.login and not caller.may("identity:write")):
         raise HTTPException(404, f"unknown API key '{key_id}'")
-    command = m.RevokeApiKey(**_command(services, request, caller), key_id=key_id)
-    _rights_changed(request, services, services.commands.execute(command))
+    command = m.RevokeApiKey(**cause_of(caller, request, services), key_id=key_id)
+    _take_rights(request, services, command)

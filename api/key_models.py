@@ -12,7 +12,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from attune.api.pagination import Page
-from attune.commands.keystore import Unsealer, open_value
+from attune.commands.keystore import open_value
+from attune.commands.ports import Unsealer
 from attune.domain.keystore import KeyScope
 from attune.domain.secrets import MASK
 

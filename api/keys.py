@@ -13,11 +13,10 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
-from attune.api.access import Caller, requires
+from attune.api.access import Caller, cause_of, requires
 from attune.api.dependencies import ApiServices, Services
 from attune.api.key_models import KeyIn, KeyOut, KeyPage
 from attune.api.pagination import PageWindow, page_of
-from attune.api.sessions import client_address
 from attune.commands.errors import UnknownEntity
 from attune.commands.keystore import DeleteKey, KeyCommand, RevealKey, SetKey
 from attune.domain.keystore import KeyScope
@@ -48,10 +47,6 @@ def _owner(caller: Caller, scope: KeyScope, owner: str | None, verb: str) -> str
     if not caller.may(f"key:{verb}", owner):
         raise HTTPException(403, f"{caller.login} lacks the permission key:{verb} for pack {owner}")
     return owner
-
-
-def _cause(services: ApiServices, request: Request, caller: Caller) -> dict[str, object]:
-    return {"actor": caller.login, "at": services.clock(), "source": client_address(request)}
 
 
 def _row(services: ApiServices, command: KeyCommand) -> dict[str, object]:
@@ -107,7 +102,7 @@ def get_key_value(
     decrypt: Annotated[bool, Query(description="Show an encrypted value in plaintext.")] = False,
 ) -> KeyOut:
     reveal = RevealKey(
-        **_cause(services, request, caller),
+        **cause_of(caller, request, services),
         name=name,
         scope=scope,
         owner=_owner(caller, scope, owner, "read"),
@@ -132,7 +127,7 @@ def set_key_value(
 ) -> KeyOut:
     now = services.clock()
     command = SetKey(
-        **_cause(services, request, caller),
+        **cause_of(caller, request, services),
         name=name,
         scope=scope,
         owner=_owner(caller, scope, owner, "write"),
@@ -140,7 +135,7 @@ def set_key_value(
         encrypt=body.encrypted,
         expires_at=body.expires_at(now),
     )
-    services.projection.wait_for(services.commands.execute(command), 10.0)
+    services.execute_visibly(command)
     return KeyOut.masked(_row(services, command))
 
 
@@ -154,10 +149,10 @@ def delete_key_value(
     owner: Owner = None,
 ) -> KeyDeleted:
     command = DeleteKey(
-        **_cause(services, request, caller),
+        **cause_of(caller, request, services),
         name=name,
         scope=scope,
         owner=_owner(caller, scope, owner, "write"),
     )
-    services.projection.wait_for(services.commands.execute(command), 10.0)
+    services.execute_visibly(command)
     return KeyDeleted(name=name, scope=scope, owner=command.owner)

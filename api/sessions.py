@@ -14,14 +14,13 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from attune.api.access import CurrentCaller, caller_cache
-from attune.api.dependencies import ApiServices, Services
+from attune.api.dependencies import Services, client_address
 from attune.api.login_throttle import LoginThrottle
 from attune.commands.models import RevokeSession, StartSession
 from attune.domain.ids import new_runtime_id
 from attune.projections import security_queries as q
 
 router = APIRouter(prefix="/auth/v1", tags=["auth"])
-WAIT_FOR_PROJECTION = 10.0
 
 
 class Login(BaseModel):
@@ -40,20 +39,11 @@ class Tokens(BaseModel):
     expires_at: datetime = Field(description="When the access token expires.")
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def get_throttle(request: Request) -> LoginThrottle:
     return request.app.state.login_throttle  # type: ignore[no-any-return]
 
 
 Throttle = Annotated[LoginThrottle, Depends(get_throttle)]
-
-
-def _applied(services: ApiServices, position: int) -> None:
-    """Wait until reads see the write: the caller uses the session right after."""
-    services.projection.wait_for(position, WAIT_FOR_PROJECTION)
 
 
 @router.post("/login", responses={401: {}, 429: {}})
@@ -84,7 +74,7 @@ def login(body: Login, request: Request, services: Services, throttle: Throttle)
         login=body.login,
         expires_at=refresh_expires,
     )
-    _applied(services, services.commands.execute(command))
+    services.execute_visibly(command)
     access, expires = credentials.access_token(body.login, session_id, now)
     return Tokens(access_token=access, refresh_token=refresh, expires_at=expires)
 
@@ -120,5 +110,5 @@ def logout(caller: CurrentCaller, request: Request, services: Services) -> None:
         source=client_address(request),
         session_id=caller.session_id,
     )
-    _applied(services, services.commands.execute(command))
+    services.execute_visibly(command)
     caller_cache(request).clear()  # the session's tokens stop working now

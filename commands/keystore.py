@@ -9,12 +9,12 @@ audit; the caller then reads the value and opens it with `open_value`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from attune.commands.errors import UnknownEntity
 from attune.commands.models import Command
-from attune.commands.ports import SecretBox
+from attune.commands.ports import SecretBox, Unsealer
 from attune.commands.unit_of_work import UnitOfWork
 from attune.domain.keystore import Key, KeyScope
 from attune.domain.secrets import SEALED_KEY, sealed
@@ -51,9 +51,6 @@ class DeleteKey(KeyCommand):
 class RevealKey(KeyCommand):
     pass
 
-
-class Unsealer(Protocol):
-    def unseal(self, token: str) -> Any: ...
 
 
 def open_value(key_value: Any, encrypted: bool, secrets: Unsealer) -> Any:

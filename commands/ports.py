@@ -11,9 +11,13 @@ class SecretKeyMissing(DomainError):
     """A sealed value cannot be opened: the key that sealed it is not in the keyring."""
 
 
-class SecretBox(Protocol):
+class Unsealer(Protocol):
+    """Opens sealed values (the worker and keystore reads need no more than this)."""
+
+    def unseal(self, token: str) -> Any: ...
+
+
+class SecretBox(Unsealer, Protocol):
     """Authenticated encryption of secret values; the token names the key that sealed it."""
 
     def seal(self, value: Any) -> str: ...
-
-    def unseal(self, token: str) -> Any: ...

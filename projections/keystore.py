@@ -15,7 +15,7 @@ from sqlalchemy import Boolean, Column, ColumnElement, Connection, Index, String
 
 from attune.domain.keystore import Key, KeyScope
 from attune.projections.changes import RowChanges
-from attune.projections.queries import DEFAULT_LIMIT, Listing, Row, _equal, _newest_first, _page
+from attune.projections.queries import DEFAULT_LIMIT, Listing, Row, newest_first, paged, where_equal
 from attune.projections.schema import _json, _ref, _uuid, _when, metadata
 
 if TYPE_CHECKING:  # `handlers` merges KEYSTORE_PROJECTION into its own: no import at run time
@@ -97,8 +97,8 @@ def list_keys(
     offset: int = 0,
 ) -> Listing:
     """Live keys, newest first; `owner` alone lists that owner's keys of every scope."""
-    where = _live(now) + _equal(key, scope=scope, owner=owner)
-    return _page(connection, key, where, _newest_first(key, "created_at"), limit, offset)
+    where = _live(now) + where_equal(key, scope=scope, owner=owner)
+    return paged(connection, key, where, newest_first(key, "created_at"), limit, offset)
 
 
 def get_key(

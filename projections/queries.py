@@ -32,11 +32,11 @@ class Listing:
     total: int
 
 
-def _equal(table: Table, **values: object) -> list[ColumnElement[bool]]:
+def where_equal(table: Table, **values: object) -> list[ColumnElement[bool]]:
     return [table.c[name] == value for name, value in values.items() if value is not None]
 
 
-def _within(
+def where_within(
     column: Column[datetime], since: datetime | None, until: datetime | None
 ) -> list[ColumnElement[bool]]:
     conditions = []
@@ -59,7 +59,7 @@ def _ref_in_packs(column: Column[str], packs: Collection[str] | None) -> list[Co
     return [or_(false(), *(column.startswith(f"{p}.", autoescape=True) for p in sorted(packs)))]
 
 
-def _page(
+def paged(
     connection: Connection,
     table: Table,
     where: list[ColumnElement[bool]],
@@ -72,7 +72,7 @@ def _page(
     return Listing([dict(row._mapping) for row in connection.execute(query)], total)
 
 
-def _newest_first(table: Table, column: str) -> list[Any]:
+def newest_first(table: Table, column: str) -> list[Any]:
     # Ids break ties between rows of the same instant, so pages never overlap.
     return [table.c[column].desc(), table.c.id.desc()]
 
@@ -85,7 +85,7 @@ def list_packs(
     offset: int = 0,
 ) -> Listing:
     where = _pack_in(schema.pack.c.ref, packs)
-    return _page(connection, schema.pack, where, [schema.pack.c.ref], limit, offset)
+    return paged(connection, schema.pack, where, [schema.pack.c.ref], limit, offset)
 
 
 def list_actions(
@@ -98,8 +98,8 @@ def list_actions(
 ) -> Listing:
     table = schema.action
     packs_only = _pack_in(table.c.pack, packs)
-    return _page(
-        connection, table, _equal(table, pack=pack) + packs_only, [table.c.ref], limit, offset
+    return paged(
+        connection, table, where_equal(table, pack=pack) + packs_only, [table.c.ref], limit, offset
     )
 
 
@@ -119,8 +119,8 @@ def list_trigger_types(
 ) -> Listing:
     table = schema.trigger_type
     packs_only = _pack_in(table.c.pack, packs)
-    return _page(
-        connection, table, _equal(table, pack=pack) + packs_only, [table.c.ref], limit, offset
+    return paged(
+        connection, table, where_equal(table, pack=pack) + packs_only, [table.c.ref], limit, offset
     )
 
 
@@ -136,9 +136,9 @@ def list_rules(
     offset: int = 0,
 ) -> Listing:
     table = schema.rule
-    where = _equal(table, pack=pack, trigger=trigger, action=action, enabled=enabled)
+    where = where_equal(table, pack=pack, trigger=trigger, action=action, enabled=enabled)
     packs_only = _pack_in(table.c.pack, packs)
-    return _page(connection, table, where + packs_only, [table.c.ref], limit, offset)
+    return paged(connection, table, where + packs_only, [table.c.ref], limit, offset)
 
 
 def list_events(
@@ -153,10 +153,10 @@ def list_events(
 ) -> Listing:
     """Trigger events (firings), newest first."""
     table = schema.event
-    where = _equal(table, trigger=trigger) + _within(table.c.occurred_at, since, until)
+    where = where_equal(table, trigger=trigger) + where_within(table.c.occurred_at, since, until)
     packs_only = _ref_in_packs(table.c.trigger, packs)
-    return _page(
-        connection, table, where + packs_only, _newest_first(table, "occurred_at"), limit, offset
+    return paged(
+        connection, table, where + packs_only, newest_first(table, "occurred_at"), limit, offset
     )
 
 
@@ -170,10 +170,10 @@ def list_enforcements(
     offset: int = 0,
 ) -> Listing:
     table = schema.enforcement
-    where = _equal(table, rule=rule, status=status)
+    where = where_equal(table, rule=rule, status=status)
     packs_only = _ref_in_packs(table.c.rule, packs)
-    return _page(
-        connection, table, where + packs_only, _newest_first(table, "created_at"), limit, offset
+    return paged(
+        connection, table, where + packs_only, newest_first(table, "created_at"), limit, offset
     )
 
 
@@ -191,11 +191,11 @@ def list_executions(
 ) -> Listing:
     """Executions created in [since, until), newest first."""
     table = schema.execution
-    where = _equal(table, status=status, action=action, rule=rule)
-    where += _within(table.c.created_at, since, until)
+    where = where_equal(table, status=status, action=action, rule=rule)
+    where += where_within(table.c.created_at, since, until)
     packs_only = _ref_in_packs(table.c.action, packs)
-    return _page(
-        connection, table, where + packs_only, _newest_first(table, "created_at"), limit, offset
+    return paged(
+        connection, table, where + packs_only, newest_first(table, "created_at"), limit, offset
     )
 
 

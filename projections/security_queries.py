@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from attune.domain.access import RoleDefinition
 from attune.projections import schema
+from attune.projections.queries import Listing, paged, where_equal, where_within
 
 Row = dict[str, Any]
 
@@ -63,22 +64,10 @@ def list_audit(
     until: datetime | None,
     limit: int,
     offset: int,
-) -> tuple[list[Row], int]:
+) -> Listing:
+    """Audit rows, newest first."""
     table = schema.audit
-    conditions = []
-    if actor is not None:
-        conditions.append(table.c.actor == actor)
-    if event is not None:
-        conditions.append(table.c.event == event)
-    if aggregate_id is not None:
-        conditions.append(table.c.aggregate_id == str(aggregate_id))
-    if since is not None:
-        conditions.append(table.c.occurred_at >= since)
-    if until is not None:
-        conditions.append(table.c.occurred_at < until)
-    total = connection.execute(
-        select(func.count()).select_from(table).where(*conditions)
-    ).scalar_one()
-    query = select(table).where(*conditions).order_by(table.c.position.desc())
-    rows = connection.execute(query.limit(limit).offset(offset)).mappings()
-    return [dict(r) for r in rows], total
+    aggregate = None if aggregate_id is None else str(aggregate_id)
+    where = where_equal(table, actor=actor, event=event, aggregate_id=aggregate)
+    where += where_within(table.c.occurred_at, since, until)
+    return paged(connection, table, where, [table.c.position.desc()], limit, offset)

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from attune.commands.keystore import Unsealer, open_value
+from attune.commands.keystore import open_value
+from attune.commands.ports import Unsealer
 from attune.domain.definitions import ActionDefinition
 from attune.domain.keystore import KeyScope
 from attune.domain.parameters import validate_parameters

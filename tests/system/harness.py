@@ -87,14 +87,17 @@ class AttuneUp:
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30, headers=self.headers)
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, check: bool = True, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `attune ARGS` in this instance's directory, against its API."""
         result = subprocess.run(
-            [ATTUNE, *args],
+            [self.attune, *args],
             cwd=self.workdir,
             capture_output=True,
             text=True,
             timeout=120,
-            env={**self.env, "ATTUNE_API_URL": self.url},
+            env={**self.env, "ATTUNE_API_URL": self.url, **(env or {})},
         )
         if check and result.returncode != 0:
             raise AssertionError(

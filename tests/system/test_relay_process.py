@@ -10,7 +10,6 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 
 from attune.commands import models as m
 from attune.commands.service import CommandService
@@ -19,6 +18,7 @@ from attune.infra.kafka_admin import init_topics
 from attune.infra.kafka_topics import TOPICS
 from attune.infra.settings import Settings
 from tests.conftest import NOW
+from tests.kafka_broker import read_topics
 from tests.system.harness import ATTUNE, wait_until
 
 pytestmark = pytest.mark.slow
@@ -27,16 +27,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def backend() -> str:
     return "postgresql"
-
-
-def positions_on_topics(bootstrap: str) -> list[int]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, consumer_timeout_ms=1500)
-    partitions = [TopicPartition(t.name, p) for t in TOPICS for p in range(t.partitions)]
-    consumer.assign(partitions)
-    consumer.seek_to_beginning(*partitions)
-    found = [int(dict(message.headers)["position"]) for message in consumer]
-    consumer.close()
-    return found
 
 
 def request(commands: CommandService, first: int, count: int) -> None:
@@ -84,7 +74,7 @@ def test_the_relay_process_publishes_everything_and_resumes_after_a_kill(
         relay.send_signal(signal.SIGTERM)
         relay.wait(10)
     assert relay.returncode == 0  # a clean stop on SIGTERM
-    found = positions_on_topics(kafka_broker)
+    found = [int(dict(m.headers)["position"]) for m in read_topics(kafka_broker, TOPICS)]
     assert set(found) == set(range(1, store.position() + 1)), log.read_text()
     assert len(found) == len(set(found))  # it was killed while idle: nothing twice
 

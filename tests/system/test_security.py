@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import textwrap
 import time
@@ -14,7 +13,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.system.harness import ATTUNE, wait_until, write_pack
+from tests.system.harness import wait_until, write_pack
 
 pytestmark = pytest.mark.slow
 
@@ -227,26 +226,16 @@ def test_attune_login_against_a_second_instance(attune_up, tmp_path: Path) -> No
     first = attune_up("--no-examples")
     second = attune_up("--no-examples", workdir=tmp_path / "second")
     config = tmp_path / "config"
-    env = {**os.environ, "XDG_CONFIG_HOME": str(config)}
-    logged = subprocess.run(
-        [ATTUNE, "login", second.url, "--user", "admin", "--password", "test-admin-pw"],
-        cwd=first.workdir,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        """The CLI in the first instance's directory, with its own config directory."""
+        return first.cli(*args, check=False, env={"XDG_CONFIG_HOME": str(config)})
+
+    logged = cli("login", second.url, "--user", "admin", "--password", "test-admin-pw")
     assert logged.returncode == 0, logged.stderr
     stored = config / "attune" / "credentials.json"
     assert stored.stat().st_mode & 0o777 == 0o600
-    listed = subprocess.run(
-        [ATTUNE, "--api-url", second.url, "--json", "pack", "list"],
-        cwd=first.workdir,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    listed = cli("--api-url", second.url, "--json", "pack", "list")
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout)["items"][0]["ref"] == "core"
 
@@ -255,22 +244,9 @@ def test_attune_login_against_a_second_instance(attune_up, tmp_path: Path) -> No
     old_access = entries[second.url]["access_token"]
     entries[second.url]["expires_at"] = "2000-01-01T00:00:00+00:00"
     stored.write_text(json.dumps(entries))
-    again = subprocess.run(
-        [ATTUNE, "--api-url", second.url, "--json", "pack", "list"],
-        cwd=first.workdir,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    again = cli("--api-url", second.url, "--json", "pack", "list")
     assert again.returncode == 0, again.stderr
     refreshed = json.loads(stored.read_text())[second.url]
     assert refreshed["access_token"] != old_access and refreshed["expires_at"] > "2026"
-    wrong = subprocess.run(
-        [ATTUNE, "login", second.url, "--user", "admin", "--password", "nope"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    wrong = cli("login", second.url, "--user", "admin", "--password", "nope")
     assert wrong.returncode == 1 and "wrong login or password" in wrong.stderr
