@@ -7,7 +7,6 @@ printed as the API worded them, and the command exits non-zero.
 from __future__ import annotations
 
 import json
-import logging
 import socket
 import sys
 import time
@@ -18,9 +17,10 @@ from typing import Any
 import click
 
 from attune.domain.execution import TERMINAL
-from attune.infra.cli_client import call_api, json_option, print_table, settings_of
+from attune.infra.cli_client import call_api, json_option, log_to_stderr, print_table, settings_of
 from attune.infra.cli_login import login
 from attune.infra.key_cli import key
+from attune.infra.replay_cli import relay, replay
 from attune.infra.settings import Settings
 
 TABLE_COLUMNS = {
@@ -81,7 +81,7 @@ def up(
         state_dir=state_dir,
         examples=False if no_examples else None,
     )
-    _log_to_stderr(settings)
+    log_to_stderr(settings)
     _check_port_free(settings.host, settings.port)
     try:
         attune = build_embedded(settings)
@@ -120,14 +120,6 @@ def _check_port_free(host: str, port: int) -> None:
             raise click.ClickException(
                 f"cannot listen on {host}:{port} ({problem.strerror}); choose another --port"
             ) from None
-
-
-def _log_to_stderr(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
 
 
 def _parse_assignments(assignments: Sequence[str]) -> dict[str, Any]:
@@ -283,51 +275,7 @@ def kafka_init(ctx: click.Context, bootstrap: str | None) -> None:
         click.echo(f"exists  {name}")
 
 
-@main.command()
-@click.pass_context
-def relay(ctx: click.Context) -> None:
-    """Publish the event store's log to Kafka (distributed mode), until stopped."""
-    import signal
-    import threading
-
-    from attune.infra.bootstrap import run_relay
-
-    settings = settings_of(ctx)
-    _log_to_stderr(settings)
-    stopping = threading.Event()
-    for stop_signal in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(stop_signal, lambda *_: stopping.set())
-    run_relay(settings, stopping)
-
-
-@main.group()
-def replay() -> None:
-    """Rebuild state from the event log."""
-
-
-@replay.command("projections")
-@click.option("--state-dir", type=click.Path(path_type=Path))
-@click.pass_context
-def replay_projections(ctx: click.Context, state_dir: Path | None) -> None:
-    """Drop the read models and rebuild them from the whole log (Attune must be stopped)."""
-    from attune.infra.bootstrap import open_read_engine, open_store
-    from attune.infra.state_lock import StateDirectoryBusy, StateLock
-    from attune.projections.rebuild import rebuild
-
-    settings = settings_of(ctx).with_overrides(state_dir=state_dir)
-    if not settings.events_db.exists():
-        raise click.ClickException(f"no event store at {settings.events_db}")
-    try:
-        lock = StateLock(settings.state_dir).acquire()
-    except StateDirectoryBusy as busy:
-        raise click.ClickException(str(busy)) from None
-    try:
-        store = open_store(settings)
-        count = rebuild(store, open_read_engine(settings))
-    finally:
-        lock.release()
-    click.echo(f"rebuilt the read models from {count} events")
-
-
 main.add_command(key)
+main.add_command(relay)
+main.add_command(replay)
 main.add_command(login)

@@ -9,6 +9,10 @@ login.
 from __future__ import annotations
 
 import json
+import logging
+import signal
+import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +25,22 @@ from attune.infra.settings import Settings
 
 def settings_of(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]  # type: ignore[no-any-return]
+
+
+def log_to_stderr(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def stop_on_signals() -> threading.Event:
+    """An event that SIGTERM or SIGINT sets: long-running commands stop when it is set."""
+    stopping = threading.Event()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: stopping.set())
+    return stopping
 
 
 def _client(ctx: click.Context) -> httpx.Client:
