@@ -31,6 +31,7 @@ from attune.domain.events import AttuneAggregate
 from attune.domain.execution import Execution
 from attune.domain.parameters import validate_parameters
 from attune.domain.trigger_event import TriggerEvent
+from attune.domain.worker import Worker
 
 A = TypeVar("A", bound=AttuneAggregate)
 Handler = Callable[[Any, UnitOfWork, SecretBox], None]
@@ -138,6 +139,9 @@ def schedule_execution(command: m.ScheduleExecution, uow: UnitOfWork, _s: Secret
 
 
 def claim_execution(command: m.ClaimExecution, uow: UnitOfWork, _s: SecretBox) -> None:
+    worker = uow.get(Worker, Worker.id_for(command.worker))
+    if worker is not None:  # embedded workers do not register: they live and die with Attune
+        worker.check_may_work()
     _existing(uow, Execution, command.execution_id).claim(command.worker, command.cause())
 
 
@@ -157,6 +161,19 @@ def abandon_execution(command: m.AbandonExecution, uow: UnitOfWork, _s: SecretBo
     _existing(uow, Execution, command.execution_id).abandon(command.reason, command.cause())
 
 
+def start_worker(command: m.StartWorker, uow: UnitOfWork, _s: SecretBox) -> None:
+    if uow.get(Worker, Worker.id_for(command.worker)) is None:
+        uow.add(Worker.start(command.worker, command.pool, command.cause()))
+
+
+def declare_worker_lost(command: m.DeclareWorkerLost, uow: UnitOfWork, _s: SecretBox) -> None:
+    worker = uow.get(Worker, Worker.id_for(command.worker))
+    if worker is None:  # it never announced itself: record its start so its loss has a subject
+        worker = Worker.start(command.worker, "unknown", command.cause())
+        uow.add(worker)
+    worker.declare_lost(command.reason, command.cause())
+
+
 HANDLERS: dict[type[m.Command], Handler] = {
     m.DefineRole: _register(Role),
     m.RegisterPack: _register(Pack),
@@ -173,6 +190,8 @@ HANDLERS: dict[type[m.Command], Handler] = {
     m.ClaimExecution: claim_execution,
     m.CompleteExecution: complete_execution,
     m.AbandonExecution: abandon_execution,
+    m.StartWorker: start_worker,
+    m.DeclareWorkerLost: declare_worker_lost,
     **IDENTITY_HANDLERS,
     **KEYSTORE_HANDLERS,
 }

@@ -129,6 +129,18 @@ class AbandonExecution(Command):
     reason: str
 
 
+class StartWorker(Command):
+    """A worker process announces itself (distributed mode) before it takes work."""
+
+    worker: str
+    pool: str
+
+
+class DeclareWorkerLost(Command):
+    worker: str
+    reason: str
+
+
 class CreateIdentity(Command):
     login: str
     kind: IdentityKind

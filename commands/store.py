@@ -18,6 +18,7 @@ from uuid import UUID
 
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     Mapper,
     Notification,
@@ -28,7 +29,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
-import attune.domain.catalogue  # noqa: F401  (registers every event topic)
+from attune.domain.catalogue import EVENT_TYPES  # importing it registers every event topic
 from attune.domain.events import AttuneAggregate, AttuneEvent
 
 
@@ -73,6 +74,43 @@ class JsonEventMapper(Mapper):
             if isinstance(value, str):
                 state[name] = convert(value)
         return event
+
+
+_ENVELOPE_FIELDS = {
+    "occurred_at": "timestamp",
+    "actor": "actor",
+    "correlation_id": "correlation_id",
+    "causation_id": "causation_id",
+    "source": "source",
+}
+_mapper = JsonEventMapper(transcoder=OrjsonTranscoder())
+
+
+class UnreadableEvent(ValueError):
+    """A message that is not the public envelope of a domain event we know."""
+
+
+def decode_envelope(value: bytes | None) -> tuple[int, AttuneEvent]:
+    """The store position and domain event of an envelope (as the relay publishes it)."""
+    try:
+        data = orjson.loads(value or b"")
+        cls = EVENT_TYPES[data["type"]]
+        state = dict(data["payload"])
+        state.update({field: data[name] for name, field in _ENVELOPE_FIELDS.items()})
+        if issubclass(cls, Aggregate.Created):
+            state["originator_topic"] = data["type"].partition(".")[0]
+        if data["schema_version"] > 1:
+            state["class_version"] = data["schema_version"]
+        stored = StoredEvent(
+            originator_id=UUID(data["aggregate_id"]),
+            originator_version=data["aggregate_version"],
+            topic=data["type"],
+            state=orjson.dumps(state),
+        )
+        event = typing.cast(AttuneEvent, _mapper.to_domain_event(stored))
+        return int(data["position"]), event
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as problem:
+        raise UnreadableEvent(f"not a domain event envelope: {problem!r}") from None
 
 
 SavedListener = Callable[[int], None]

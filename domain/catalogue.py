@@ -16,6 +16,7 @@ from attune.domain.identity import ApiKey, Identity, Session
 from attune.domain.ids import event_id
 from attune.domain.keystore import Key
 from attune.domain.trigger_event import TriggerEvent
+from attune.domain.worker import Worker
 
 AGGREGATES: tuple[type[AttuneAggregate], ...] = (
     Pack,
@@ -30,6 +31,7 @@ AGGREGATES: tuple[type[AttuneAggregate], ...] = (
     Session,
     ApiKey,
     Key,
+    Worker,
 )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from attune.streams.faust_app import APP_ID, StreamTopics, tables_of
+
 
 @dataclass(frozen=True)
 class Topic:
@@ -24,6 +26,7 @@ EVENT_STREAMS: dict[str, tuple[str, ...]] = {
     "attune.events.trigger": ("trigger_event",),
     "attune.events.enforcement": ("enforcement",),
     "attune.events.execution": ("execution",),
+    "attune.events.worker": ("worker",),
     "attune.events.security": ("identity", "session", "api_key", "key"),
 }
 
@@ -43,6 +46,7 @@ TOPICS: tuple[Topic, ...] = (
         "aggregate id",
         "identity, session, API key and keystore events",
     ),
+    Topic("attune.events.worker", 1, "aggregate id", "worker.started, worker.lost"),
     Topic(
         "attune.commands",
         12,
@@ -55,7 +59,38 @@ TOPICS: tuple[Topic, ...] = (
         "source topic",
         "messages that could not be parsed, with the reason",
     ),
+    Topic("attune.liveness", 1, "worker name", "worker heartbeats (telemetry, not domain events)"),
+    Topic(
+        "attune.streams.executions-by-action",
+        12,
+        "action ref",
+        "execution events re-keyed by action, for the scheduler",
+    ),
+    Topic(
+        "attune.streams.executions-by-worker",
+        1,
+        "worker name",
+        "claim and end events re-keyed by worker, for the supervisor",
+    ),
 )
+
+STREAM_TOPICS = StreamTopics(
+    config="attune.events.config",
+    triggers="attune.events.trigger",
+    enforcements="attune.events.enforcement",
+    executions="attune.events.execution",
+    executions_partitions=12,
+    by_action="attune.streams.executions-by-action",
+    liveness="attune.liveness",
+    by_worker="attune.streams.executions-by-worker",
+    commands="attune.commands",
+)
+
+# faust's own topics: a changelog per table and the leader-election topic of the app.
+TOPICS += tuple(
+    Topic(f"{APP_ID}-{table}-changelog", partitions, "table key", f"faust table `{table}`")
+    for table, partitions in tables_of(STREAM_TOPICS).items()
+) + (Topic(f"{APP_ID}-__assignor-__leader", 1, "-", "faust leader election (interval timers)"),)
 
 _STREAM_OF_AGGREGATE = {
     aggregate: topic for topic, aggregates in EVENT_STREAMS.items() for aggregate in aggregates

@@ -7,10 +7,10 @@ becomes `abandoned`; only an explicit retry policy may run it again as a new att
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
 
 from attune.commands import models as m
 from attune.domain.events import AttuneEvent, Cause, event_name
+from attune.streams.id_sets import IdSets, InMemoryIdSets
 
 ACTOR = "supervisor"
 ENDING_EVENTS = frozenset(
@@ -21,29 +21,27 @@ ENDING_EVENTS = frozenset(
 class ClaimRegistry:
     name = "claims"
 
-    def __init__(self) -> None:
-        self.held: dict[str, set[UUID]] = {}  # worker -> the executions it runs
-        self._holder: dict[UUID, str] = {}
+    def __init__(self, held: IdSets | None = None) -> None:
+        self.held: IdSets = InMemoryIdSets() if held is None else held  # worker -> its runs
 
     def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
         kind = event_name(event)
         if kind == "execution.claimed":
-            worker: str = event.worker  # type: ignore[attr-defined]
-            self.held.setdefault(worker, set()).add(event.originator_id)
-            self._holder[event.originator_id] = worker
+            self.held.add(event.worker, event.originator_id)  # type: ignore[attr-defined]
         elif kind in ENDING_EVENTS:
-            holder = self._holder.pop(event.originator_id, None)
-            if holder is not None:
-                self.held[holder].discard(event.originator_id)
+            self.held.remove(event.originator_id)
         return []
 
     def workers(self) -> list[str]:
-        return sorted(w for w, runs in self.held.items() if runs)
+        return self.held.groups()
 
     def declare_lost(self, worker: str, reason: str, now: datetime) -> list[m.Command]:
-        """Abandon every run the lost worker held."""
+        """Record the worker's loss and abandon every run it held."""
         cause = Cause(ACTOR, now)
         return [
-            m.AbandonExecution.because(cause, execution_id=execution_id, reason=reason)
-            for execution_id in sorted(self.held.get(worker, ()), key=str)
+            m.DeclareWorkerLost.because(cause, worker=worker, reason=reason),
+            *(
+                m.AbandonExecution.because(cause, execution_id=execution_id, reason=reason)
+                for execution_id in sorted(self.held.members(worker), key=str)
+            ),
         ]

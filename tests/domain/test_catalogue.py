@@ -18,5 +18,5 @@ def test_docs_events_md_lists_exactly_the_events_the_code_defines() -> None:
 def test_every_event_name_is_aggregate_dot_past_tense_and_version_1() -> None:
     for name, cls in EVENT_TYPES.items():
         aggregate, _, verb = name.partition(".")
-        assert aggregate and verb.endswith("ed") or verb == "timed_out", name
+        assert aggregate and verb.endswith("ed") or verb in {"timed_out", "lost"}, name
         assert schema_version(cls) == 1

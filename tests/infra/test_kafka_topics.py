@@ -53,7 +53,7 @@ def test_an_unreachable_broker_is_named() -> None:
 
 def test_every_domain_event_has_a_topic_and_docs_list_the_catalogue() -> None:
     assert {topic_of_event(name) for name in EVENT_TYPES} <= {t.name for t in TOPICS}
-    documented = set(re.findall(r"^\| `(attune\.[a-z.\-]+)` \| (\d+) \|", DOCS.read_text(), re.M))
+    documented = set(re.findall(r"^\| `(attune[a-z.\-_]+)` \| (\d+) \|", DOCS.read_text(), re.M))
     assert documented == {(t.name, str(t.partitions)) for t in TOPICS}
 
 

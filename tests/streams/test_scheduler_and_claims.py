@@ -46,11 +46,14 @@ def test_a_lost_worker_has_its_running_executions_abandoned() -> None:
         assert claims.handle(event, at(1)) == []
 
     assert claims.workers() == ["old"]
-    [abandon] = claims.declare_lost("old", "worker restarted", at(2))
+    [lost, abandon] = claims.declare_lost("old", "worker restarted", at(2))
 
+    assert isinstance(lost, m.DeclareWorkerLost)
+    assert (lost.worker, lost.reason) == ("old", "worker restarted")
     assert isinstance(abandon, m.AbandonExecution)
     assert (abandon.execution_id, abandon.reason) == (A, "worker restarted")
-    assert claims.declare_lost("someone-else", "x", at(2)) == []
+    [only_lost] = claims.declare_lost("someone-else", "x", at(2))
+    assert isinstance(only_lost, m.DeclareWorkerLost)
 
 
 def test_an_abandoned_or_finished_run_is_no_longer_held() -> None:
@@ -58,3 +61,18 @@ def test_an_abandoned_or_finished_run_is_no_longer_held() -> None:
     for event in execution_lifecycle(A, worker="old", end="abandon"):
         claims.handle(event, at(1))
     assert claims.workers() == []
+
+
+def test_the_scheduler_keeps_the_unfinished_executions_of_each_action_as_a_set() -> None:
+    scheduler = Scheduler()
+    a, b = execution_lifecycle(A), execution_lifecycle(B)
+    for event in [a[0], b[0], a[0]]:  # a redelivered request is one member, not two
+        scheduler.handle(event, at(1))
+    action = a[0].action  # type: ignore[attr-defined]
+    assert scheduler.active.members(action) == {A, B}
+    for event in [*a[1:], *a[1:]]:  # ... and a redelivered end removes it once
+        scheduler.handle(event, at(2))
+    assert scheduler.active.members(action) == {B}
+    for event in b[1:]:
+        scheduler.handle(event, at(3))
+    assert scheduler.active.groups() == []

@@ -1,0 +1,295 @@
+"""The distributed host: Attune's stream processors as agents of a faust-streaming app.
+
+The processors are the same plain classes the embedded host runs; here faust feeds them
+the relay's topics and keeps the state that must survive a restart in tables (with
+changelog topics). Every instance of the app:
+
+- follows the configuration stream from its start with a plain consumer (not a group
+  member), so each instance knows every rule and action; agents wait until it caught up;
+- runs the rule engine on trigger and enforcement events;
+- routes execution events (keyed by execution id) by action ref to the scheduler, whose
+  sets of unfinished executions per action live in tables (ready for concurrency
+  policies), and by worker name to the supervisor;
+- supervises workers on a single partition: heartbeats from the liveness topic and the
+  runs each worker holds; the partition's owner declares silent workers lost;
+- fires interval timers on the app's leader only: one owner at a time, and a tick fired
+  again after a takeover has the same id, so it is applied once.
+
+Commands go to the commands topic keyed by their target aggregate. faust flushes its
+producer before it commits the offsets of the events consumed, so a command is on the
+broker before its cause counts as processed: at least once, and exactly once in effect
+because every command's ids derive from its cause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import faust
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from attune.commands.models import Command
+from attune.commands.store import UnreadableEvent, decode_envelope
+from attune.commands.wire import encode_command, target_of
+from attune.domain.events import AttuneEvent, event_name
+from attune.streams.claims import ENDING_EVENTS, ClaimRegistry
+from attune.streams.rule_engine import RuleEngine
+from attune.streams.scheduler import Scheduler
+from attune.streams.timers import IntervalTimer
+
+log = logging.getLogger(__name__)
+
+APP_ID = "attune-streams"
+LIVENESS_CHECK_SECONDS = 1.0
+TIMER_TICK_SECONDS = 0.25
+SILENT_INTERVALS = 3  # a worker silent this many heartbeat intervals is lost
+
+
+@dataclass(frozen=True)
+class StreamTopics:
+    """The topics the app reads and writes, with their partition counts."""
+
+    config: str
+    triggers: str
+    enforcements: str
+    executions: str
+    executions_partitions: int
+    by_action: str
+    liveness: str
+    by_worker: str
+    commands: str
+
+
+def tables_of(topics: StreamTopics) -> dict[str, int]:
+    """Each table's name and partition count (its changelog topic is `APP_ID-NAME-changelog`)."""
+    return {
+        "execution-routes": topics.executions_partitions,
+        "active-members": topics.executions_partitions,
+        "active-groups": topics.executions_partitions,
+        "heartbeats": 1,
+        "held-members": 1,
+        "held-groups": 1,
+    }
+
+
+class TableIdSets:
+    """`IdSets` in two faust tables (group -> member ids, member id -> group).
+
+    Change it only inside the agent that consumes the tables' partitions: faust writes a
+    table change to the changelog partition of the event being processed.
+    """
+
+    def __init__(self, members: Any, groups: Any) -> None:
+        self._members = members
+        self._groups = groups
+
+    def add(self, group: str, member: UUID) -> None:
+        current = self._members.get(group) or []
+        if str(member) not in current:
+            self._members[group] = [*current, str(member)]
+        self._groups[str(member)] = group
+
+    def remove(self, member: UUID) -> str | None:
+        group = self._groups.pop(str(member), None)
+        if group is not None:
+            remaining = [m for m in self._members.get(group) or [] if m != str(member)]
+            if remaining:
+                self._members[group] = remaining
+            else:
+                self._members.pop(group, None)
+        return group
+
+    def members(self, group: str) -> set[UUID]:
+        return {UUID(m) for m in self._members.get(group) or []}
+
+    def groups(self) -> list[str]:
+        return sorted(g for g, members in self._members.items() if members)
+
+
+def _decoded(value: bytes) -> tuple[int, AttuneEvent] | None:
+    try:
+        return decode_envelope(value)
+    except UnreadableEvent as problem:
+        # The relay writes these topics; anything else on them is not ours to act on.
+        log.error("skipping a message that is not a domain event: %s", problem)
+        return None
+
+
+def create_streams_app(
+    bootstrap: str,
+    topics: StreamTopics,
+    clock: Callable[[], datetime],
+    heartbeat_seconds: float,
+) -> faust.App:
+    app = faust.App(
+        APP_ID,
+        broker=f"kafka://{bootstrap}",
+        store="memory://",
+        web_enabled=False,
+        topic_allow_declare=False,  # `attune kafka init` creates every topic
+        table_standby_replicas=0,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        producer_linger_ms=2,
+        broker_commit_every=1000,
+        broker_commit_interval=0.5,
+    )
+    raw: dict[str, Any] = {
+        "key_type": bytes,
+        "value_type": bytes,
+        "key_serializer": "raw",
+        "value_serializer": "raw",
+    }
+    commands_topic = app.topic(topics.commands, **raw)
+    by_action = app.topic(topics.by_action, **raw)
+    by_worker = app.topic(topics.by_worker, **raw)
+    liveness = app.topic(topics.liveness, **raw)
+
+    def table(name: str) -> Any:
+        return app.Table(name, default=None, partitions=tables_of(topics)[name])
+
+    routes = table("execution-routes")
+    scheduler = Scheduler(active=TableIdSets(table("active-members"), table("active-groups")))
+    claims = ClaimRegistry(held=TableIdSets(table("held-members"), table("held-groups")))
+    heartbeats = table("heartbeats")
+    rule_engine, interval_timer = RuleEngine(), IntervalTimer()
+    configured = ConfigurationFollower(bootstrap, topics.config, [rule_engine, interval_timer])
+
+    async def send(commands: Iterable[Command]) -> None:
+        for command in commands:
+            key = target_of(command).encode()
+            await commands_topic.send(key=key, value=encode_command(command))
+
+    @app.task
+    async def follow_configuration() -> None:
+        await configured.run(clock)
+
+    @app.agent(app.topic(topics.triggers, topics.enforcements, **raw))
+    async def evaluate_rules(stream: Any) -> None:
+        await configured.ready()
+        async for value in stream:
+            decoded = _decoded(value)
+            if decoded is not None:
+                await send(rule_engine.handle(decoded[1], clock()))
+
+    @app.agent(app.topic(topics.executions, **raw))
+    async def route_executions(stream: Any) -> None:
+        """Re-key execution events by action (scheduler) and by worker (supervisor)."""
+        async for value in stream:
+            decoded = _decoded(value)
+            if decoded is None:
+                continue
+            event, key = decoded[1], str(decoded[1].originator_id)
+            kind = event_name(event)
+            if kind == "execution.requested":
+                routes[key] = {"action": event.action, "worker": None}  # type: ignore[attr-defined]
+                await by_action.send(key=event.action.encode(), value=value)  # type: ignore[attr-defined]
+            elif kind == "execution.claimed" and routes.get(key):
+                routes[key] = {**routes[key], "worker": event.worker}  # type: ignore[attr-defined]
+                await by_worker.send(key=event.worker.encode(), value=value)  # type: ignore[attr-defined]
+            elif kind in ENDING_EVENTS and routes.get(key):
+                route = routes.pop(key)
+                await by_action.send(key=route["action"].encode(), value=value)
+                if route["worker"]:
+                    await by_worker.send(key=route["worker"].encode(), value=value)
+
+    @app.agent(by_action)
+    async def schedule(stream: Any) -> None:
+        async for value in stream:
+            decoded = _decoded(value)
+            if decoded is not None:
+                await send(scheduler.handle(decoded[1], clock()))
+
+    declaring: set[str] = set()
+
+    @app.agent(app.topic(topics.liveness, topics.by_worker, **raw))
+    async def supervise(stream: Any) -> None:
+        async for event in stream.events():
+            if event.message.topic == topics.by_worker:
+                decoded = _decoded(event.value)
+                if decoded is not None:
+                    claims.handle(decoded[1], clock())
+                continue
+            beat = orjson.loads(event.value)
+            worker = beat["worker"]
+            if beat.get("state") == "alive":
+                heartbeats[worker] = beat["at"]
+            elif beat.get("state") == "stopped":
+                heartbeats.pop(worker, None)
+            elif beat.get("state") == "silent" and worker in heartbeats:
+                declaring.discard(worker)
+                heartbeats.pop(worker, None)
+                reason = f"worker {worker} sent no heartbeat for {beat['silent_for']:.1f} s"
+                await send(claims.declare_lost(worker, reason, clock()))
+
+    @app.timer(interval=LIVENESS_CHECK_SECONDS)
+    async def find_silent_workers() -> None:
+        if TopicPartition(topics.liveness, 0) not in app.assignor.assigned_actives():
+            return  # another instance owns the supervisor's partition
+        now = clock()
+        limit = timedelta(seconds=SILENT_INTERVALS * heartbeat_seconds)
+        for worker, seen in list(heartbeats.items()):
+            silent_for = now - datetime.fromisoformat(seen)
+            if silent_for > limit and worker not in declaring:
+                declaring.add(worker)  # the agent declares it, so its tables change there
+                seconds = silent_for.total_seconds()
+                note = {"worker": worker, "state": "silent", "silent_for": seconds}
+                await liveness.send(key=worker.encode(), value=orjson.dumps(note))
+
+    @app.timer(interval=TIMER_TICK_SECONDS, on_leader=True)
+    async def fire_timers() -> None:
+        if configured.caught_up:
+            await send(interval_timer.tick(clock()))
+
+    return app
+
+
+class ConfigurationFollower:
+    """Reads the whole configuration stream into processors, from the start, and follows it.
+
+    Not a consumer-group member: every app instance needs every rule and action.
+    """
+
+    def __init__(self, bootstrap: str, topic: str, processors: list[Any]) -> None:
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.processors = processors
+        self.caught_up = False
+        self._ready: asyncio.Event | None = None
+
+    def _event(self) -> asyncio.Event:
+        if self._ready is None:
+            self._ready = asyncio.Event()
+        return self._ready
+
+    async def ready(self) -> None:
+        await self._event().wait()
+
+    async def run(self, clock: Callable[[], datetime]) -> None:
+        partition = TopicPartition(self.topic, 0)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            consumer.assign([partition])
+            await consumer.seek_to_beginning(partition)
+            end = (await consumer.end_offsets([partition]))[partition]
+            while True:
+                if not self.caught_up and await consumer.position(partition) >= end:
+                    self.caught_up = True
+                    self._event().set()
+                    log.info("configuration caught up (%d events)", end)
+                batches = await consumer.getmany(timeout_ms=500)
+                for message in batches.get(partition, []):
+                    decoded = _decoded(message.value)
+                    if decoded is not None:
+                        for processor in self.processors:
+                            processor.handle(decoded[1], clock())
+        finally:
+            await consumer.stop()
