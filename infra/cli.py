@@ -20,6 +20,7 @@ from attune.domain.execution import TERMINAL
 from attune.infra.cli_client import call_api, json_option, log_to_stderr, print_table, settings_of
 from attune.infra.cli_login import login
 from attune.infra.key_cli import key
+from attune.infra.process_cli import PROCESS_COMMANDS
 from attune.infra.replay_cli import relay, replay
 from attune.infra.settings import Settings
 
@@ -277,5 +278,7 @@ def kafka_init(ctx: click.Context, bootstrap: str | None) -> None:
 
 main.add_command(key)
 main.add_command(relay)
+for _process in PROCESS_COMMANDS:
+    main.add_command(_process)
 main.add_command(replay)
 main.add_command(login)

@@ -27,6 +27,14 @@ def postgres_url(settings: Settings) -> URL | None:
     return url
 
 
+def database_address(settings: Settings) -> str:
+    """Where the store is, for messages: the PostgreSQL URL without its password."""
+    url = postgres_url(settings)
+    if url is None:
+        return str(settings.events_db)
+    return url.render_as_string(hide_password=True)
+
+
 def store_environment(settings: Settings) -> dict[str, str]:
     """eventsourcing's settings for Attune's event store."""
     common = {

@@ -1,24 +1,94 @@
 """`attune relay` and `attune replay`: moving the event log to Kafka and rebuilding state
-from it."""
+from it.
+
+`attune relay` runs the relay; `attune relay republish` sends a range of the log again.
+`attune replay projections` drops and rebuilds the read models; `attune replay processor`
+re-runs a stream processor from a point of the log. Each shows a progress bar on stderr
+and has a `--dry-run` that writes nothing. See docs/replay.md.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import click
+import sqlalchemy
+from eventsourcing.persistence import OperationalError
 
+from attune.commands.store import EventStore
+from attune.domain.events import AttuneEvent
 from attune.infra.cli_client import log_to_stderr, settings_of, stop_on_signals
+from attune.infra.settings import Settings
+
+STATE_DIR = click.option(
+    "--state-dir", type=click.Path(path_type=Path), help="Default ./.attune (SQLite only)."
+)
+DRY_RUN = click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.pass_context
 def relay(ctx: click.Context) -> None:
-    """Publish the event store's log to Kafka (distributed mode), until stopped."""
+    """Publish the event store's log to Kafka (distributed mode), until stopped.
+
+    With `republish`: publish a range of the log again, once.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from attune.infra.bootstrap import run_relay
 
     settings = settings_of(ctx)
     log_to_stderr(settings)
     run_relay(settings, stop_on_signals())
+
+
+@relay.command("republish")
+@click.option("--from", "first", type=click.IntRange(min=1), required=True, help="First position.")
+@click.option("--to", "last", type=click.IntRange(min=1), help="Last position (default: the end).")
+@STATE_DIR
+@DRY_RUN
+@click.pass_context
+def relay_republish(
+    ctx: click.Context, first: int, last: int | None, state_dir: Path | None, dry_run: bool
+) -> None:
+    """Publish a range of the log to Kafka again, as the relay does (its position stays)."""
+    from attune.infra.kafka_admin import KafkaUnavailable
+    from attune.infra.kafka_publisher import KafkaPublisher
+    from attune.infra.kafka_topics import topic_of_event
+    from attune.streams.replay import DryRunPublisher, republish
+
+    settings = settings_of(ctx).with_overrides(state_dir=state_dir)
+    store = _open_store(settings)
+    kafka: KafkaPublisher | None = None
+    try:
+        log_end = store.position()
+        last = log_end if last is None else min(last, log_end)
+        if last < first:
+            raise click.ClickException(
+                f"nothing to republish from position {first}: the log ends at {log_end}"
+            )
+        if not dry_run:
+            try:
+                kafka = KafkaPublisher(settings.kafka_bootstrap)
+            except KafkaUnavailable as problem:
+                raise click.ClickException(str(problem)) from None
+        with _progress_bar("republishing", first, last) as progress:
+            sent = republish(
+                store, kafka or DryRunPublisher(), topic_of_event, first, last, progress=progress
+            )
+    finally:
+        if kafka is not None:
+            kafka.close()
+        store.close()
+    verb = "would republish" if dry_run else "republished"
+    click.echo(f"{verb} {sum(sent.values())} events (positions {first} to {last})")
+    _echo_counts(sent)
+    if dry_run:
+        click.echo("dry run: nothing was published")
 
 
 @click.group()
@@ -27,24 +97,217 @@ def replay() -> None:
 
 
 @replay.command("projections")
-@click.option("--state-dir", type=click.Path(path_type=Path))
+@STATE_DIR
+@DRY_RUN
 @click.pass_context
-def replay_projections(ctx: click.Context, state_dir: Path | None) -> None:
-    """Drop the read models and rebuild them from the whole log (Attune must be stopped)."""
-    from attune.infra.bootstrap import open_read_engine, open_store
-    from attune.infra.state_lock import StateDirectoryBusy, StateLock
+def replay_projections(ctx: click.Context, state_dir: Path | None, dry_run: bool) -> None:
+    """Drop the read models and rebuild them from the whole log.
+
+    On SQLite, Attune must be stopped (the state directory's lock is taken). On PostgreSQL,
+    stop `attune project` first: the tables are empty until the rebuild is done.
+    """
+    from attune.infra.bootstrap import open_read_engine
     from attune.projections.rebuild import rebuild
 
     settings = settings_of(ctx).with_overrides(state_dir=state_dir)
-    if not settings.events_db.exists():
-        raise click.ClickException(f"no event store at {settings.events_db}")
+    with _exclusive(settings, dry_run):
+        store = _open_store(settings)
+        try:
+            end = store.position()
+            if dry_run:
+                _report_tables(settings)
+                click.echo(f"would replay the log up to position {end}")
+                click.echo("dry run: nothing was dropped or written")
+                return
+            engine = open_read_engine(settings)
+            try:
+                with _progress_bar("rebuilding", 1, end) as progress:
+                    reached = rebuild(_Observed(store, progress), engine)
+            finally:
+                engine.dispose()
+        finally:
+            store.close()
+    click.echo(f"rebuilt the read models from the log up to position {reached}")
+
+
+@replay.command("processor")
+@click.argument("name")
+@click.option(
+    "--from",
+    "start",
+    required=True,
+    help="A store position, or an ISO-8601 time (the first event at or after it).",
+)
+@click.option("--to", "end", type=click.IntRange(min=1), help="Last position (default: the end).")
+@STATE_DIR
+@DRY_RUN
+@click.pass_context
+def replay_processor_command(
+    ctx: click.Context,
+    name: str,
+    start: str,
+    end: int | None,
+    state_dir: Path | None,
+    dry_run: bool,
+) -> None:
+    """Re-run processor NAME (rule_engine, scheduler) over the log from a point.
+
+    Its state is rebuilt from the events before the point; the events from the point on
+    are handled again and what they ask for is applied. Commands applied before are
+    no-ops (their ids derive from their causes), so on PostgreSQL this may run while
+    Attune runs; on SQLite, Attune must be stopped.
+    """
+    from attune.commands.service import CommandService
+    from attune.infra.bootstrap import utc_now
+    from attune.infra.secret_box import AesGcmSecretBox
+    from attune.streams.ports import CommandBus
+    from attune.streams.replay import (
+        DryRunBus,
+        ReplayError,
+        parse_start,
+        processor_named,
+        replay_processor,
+    )
+
+    settings = settings_of(ctx).with_overrides(state_dir=state_dir)
+    try:
+        processor = processor_named(name)
+    except ReplayError as problem:
+        raise click.BadParameter(str(problem), param_hint="NAME") from None
+    try:
+        starting = parse_start(start)
+    except ReplayError as problem:
+        raise click.BadParameter(str(problem), param_hint="'--from'") from None
+    with _exclusive(settings, dry_run):
+        store = _open_store(settings)
+        # The keys that sealed stored secrets; a missing one refuses those commands, saying so.
+        secrets = AesGcmSecretBox(settings.state_dir)
+        bus: CommandBus = DryRunBus(store, secrets) if dry_run else CommandService(store, secrets)
+        try:
+            with _progress_bar(f"replaying {name}", 1, end or store.position()) as progress:
+                report = replay_processor(
+                    store, processor, starting, bus, utc_now, end=end, progress=progress
+                )
+        except ReplayError as problem:
+            raise click.ClickException(str(problem)) from None
+        finally:
+            store.close()
+    if report.first is None:
+        raise click.ClickException(f"no event at or after {start} (the log ends at {report.last})")
+    verb = "would handle" if dry_run else "handled"
+    click.echo(
+        f"{name} {verb} {report.handled} events (positions {report.first} to {report.last}) "
+        f"after rebuilding its state from {report.folded}"
+    )
+    if isinstance(bus, DryRunBus):
+        for kind, count in sorted(report.commands.items()):
+            click.echo(f"  {kind}: {count} commands, {bus.writing[kind]} would write events")
+    else:
+        _echo_counts(report.commands)
+    for command, refusal in report.refused:
+        click.echo(f"refused {type(command).__name__}: {refusal}", err=True)
+    if dry_run:
+        click.echo("dry run: nothing was written")
+
+
+class _Observed:
+    """The store's log, reporting the position of every batch read (for a progress bar)."""
+
+    def __init__(self, store: EventStore, progress: Callable[[int], None]) -> None:
+        self._store = store
+        self._progress = progress
+
+    def read(self, after: int, limit: int) -> list[tuple[int, AttuneEvent]]:
+        batch: list[tuple[int, AttuneEvent]] = self._store.read(after, limit)
+        if batch:
+            self._progress(batch[-1][0])
+        return batch
+
+
+def _open_store(settings: Settings) -> EventStore:
+    """The event store; a clear error when it is missing (SQLite) or unreachable."""
+    from attune.infra.bootstrap import open_store
+    from attune.infra.databases import postgres_url
+
+    url = postgres_url(settings)
+    if url is None:
+        if not settings.events_db.exists():
+            raise click.ClickException(f"no event store at {settings.events_db}")
+        return open_store(settings)
+    try:
+        store = open_store(settings)
+        store.position()  # connects: an unreachable server is reported here, by its address
+    except OperationalError as problem:
+        address = url.render_as_string(hide_password=True)
+        raise click.ClickException(f"cannot reach the database at {address}: {problem}") from None
+    return store
+
+
+def _exclusive(settings: Settings, dry_run: bool) -> AbstractContextManager[object]:
+    """The state directory's lock, when a run writes to SQLite files (Attune is stopped)."""
+    from attune.infra.databases import postgres_url
+
+    if dry_run or postgres_url(settings) is not None:
+        return nullcontext()
+    return _state_lock(settings)
+
+
+@contextmanager
+def _state_lock(settings: Settings) -> Iterator[None]:
+    from attune.infra.state_lock import StateDirectoryBusy, StateLock
+
     try:
         lock = StateLock(settings.state_dir).acquire()
     except StateDirectoryBusy as busy:
         raise click.ClickException(str(busy)) from None
     try:
-        store = open_store(settings)
-        count = rebuild(store, open_read_engine(settings))
+        yield
     finally:
         lock.release()
-    click.echo(f"rebuilt the read models from {count} events")
+
+
+@contextmanager
+def _progress_bar(label: str, first: int, last: int) -> Iterator[Callable[[int], None]]:
+    """A bar over store positions `first` to `last` on stderr; call it with each position
+    reached (past `last` when the log grew meanwhile)."""
+    with click.progressbar(length=max(last - first + 1, 1), label=label, file=sys.stderr) as bar:
+        done = first - 1
+
+        def advance(position: int) -> None:
+            nonlocal done
+            bar.length = max(bar.length or 0, position - first + 1)
+            bar.update(position - done)
+            done = position
+
+        yield advance
+
+
+def _report_tables(settings: Settings) -> None:
+    """The projection tables a rebuild would drop, with their row counts."""
+    from attune.infra.bootstrap import open_read_engine
+    from attune.infra.databases import postgres_url
+    from attune.projections.schema import metadata
+
+    if postgres_url(settings) is None and not settings.read_db.exists():
+        click.echo("would drop no tables (there are no read models yet)")
+        return
+    engine = open_read_engine(settings)
+    try:
+        existing = set(sqlalchemy.inspect(engine).get_table_names())
+        tables = [t for t in metadata.sorted_tables if t.name in existing]
+        with engine.connect() as connection:
+            rows = {
+                t.name: connection.execute(
+                    sqlalchemy.select(sqlalchemy.func.count()).select_from(t)
+                ).scalar_one()
+                for t in tables
+            }
+    finally:
+        engine.dispose()
+    click.echo(f"would drop {len(rows)} tables:")
+    _echo_counts(Counter(rows), unit="rows")
+
+
+def _echo_counts(counts: Counter[str], unit: str = "") -> None:
+    for name, count in sorted(counts.items()):
+        click.echo(f"  {name}: {count}{f' {unit}' if unit else ''}")

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     packs: list[Path] = [Path("packs")]
     examples: bool = True
     worker_concurrency: int = 8
+    worker_pool: str = "local"  # the pool `attune worker` serves (distributed mode)
+    heartbeat_seconds: float = 2.0  # a worker silent for three of these is declared lost
     poll_interval: float = 0.5
     aggregate_cache_size: int = 20_000
     # FULL: an accepted run survives power loss; NORMAL: it survives any crash of Attune.

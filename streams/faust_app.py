@@ -23,7 +23,6 @@ because every command's ids derive from its cause.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -33,13 +32,13 @@ from uuid import UUID
 
 import faust
 import orjson
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 
 from attune.commands.models import Command
-from attune.commands.store import UnreadableEvent, decode_envelope
 from attune.commands.wire import encode_command, target_of
-from attune.domain.events import AttuneEvent, event_name
+from attune.domain.events import event_name
 from attune.streams.claims import ENDING_EVENTS, ClaimRegistry
+from attune.streams.configuration_follower import ConfigurationFollower, decoded_or_none
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import Scheduler
 from attune.streams.timers import IntervalTimer
@@ -113,15 +112,6 @@ class TableIdSets:
         return sorted(g for g, members in self._members.items() if members)
 
 
-def _decoded(value: bytes) -> tuple[int, AttuneEvent] | None:
-    try:
-        return decode_envelope(value)
-    except UnreadableEvent as problem:
-        # The relay writes these topics; anything else on them is not ours to act on.
-        log.error("skipping a message that is not a domain event: %s", problem)
-        return None
-
-
 def create_streams_app(
     bootstrap: str,
     topics: StreamTopics,
@@ -139,6 +129,9 @@ def create_streams_app(
         producer_acks=-1,
         producer_linger_ms=2,
         broker_commit_every=1000,
+        # A lone or restarted instance should not wait long for others to join the group.
+        broker_rebalance_timeout=3.0,
+        broker_session_timeout=10.0,
         broker_commit_interval=0.5,
     )
     raw: dict[str, Any] = {
@@ -175,7 +168,7 @@ def create_streams_app(
     async def evaluate_rules(stream: Any) -> None:
         await configured.ready()
         async for value in stream:
-            decoded = _decoded(value)
+            decoded = decoded_or_none(value)
             if decoded is not None:
                 await send(rule_engine.handle(decoded[1], clock()))
 
@@ -183,7 +176,7 @@ def create_streams_app(
     async def route_executions(stream: Any) -> None:
         """Re-key execution events by action (scheduler) and by worker (supervisor)."""
         async for value in stream:
-            decoded = _decoded(value)
+            decoded = decoded_or_none(value)
             if decoded is None:
                 continue
             event, key = decoded[1], str(decoded[1].originator_id)
@@ -203,7 +196,7 @@ def create_streams_app(
     @app.agent(by_action)
     async def schedule(stream: Any) -> None:
         async for value in stream:
-            decoded = _decoded(value)
+            decoded = decoded_or_none(value)
             if decoded is not None:
                 await send(scheduler.handle(decoded[1], clock()))
 
@@ -213,7 +206,7 @@ def create_streams_app(
     async def supervise(stream: Any) -> None:
         async for event in stream.events():
             if event.message.topic == topics.by_worker:
-                decoded = _decoded(event.value)
+                decoded = decoded_or_none(event.value)
                 if decoded is not None:
                     claims.handle(decoded[1], clock())
                 continue
@@ -249,47 +242,3 @@ def create_streams_app(
             await send(interval_timer.tick(clock()))
 
     return app
-
-
-class ConfigurationFollower:
-    """Reads the whole configuration stream into processors, from the start, and follows it.
-
-    Not a consumer-group member: every app instance needs every rule and action.
-    """
-
-    def __init__(self, bootstrap: str, topic: str, processors: list[Any]) -> None:
-        self.bootstrap = bootstrap
-        self.topic = topic
-        self.processors = processors
-        self.caught_up = False
-        self._ready: asyncio.Event | None = None
-
-    def _event(self) -> asyncio.Event:
-        if self._ready is None:
-            self._ready = asyncio.Event()
-        return self._ready
-
-    async def ready(self) -> None:
-        await self._event().wait()
-
-    async def run(self, clock: Callable[[], datetime]) -> None:
-        partition = TopicPartition(self.topic, 0)
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
-        await consumer.start()
-        try:
-            consumer.assign([partition])
-            await consumer.seek_to_beginning(partition)
-            end = (await consumer.end_offsets([partition]))[partition]
-            while True:
-                if not self.caught_up and await consumer.position(partition) >= end:
-                    self.caught_up = True
-                    self._event().set()
-                    log.info("configuration caught up (%d events)", end)
-                batches = await consumer.getmany(timeout_ms=500)
-                for message in batches.get(partition, []):
-                    decoded = _decoded(message.value)
-                    if decoded is not None:
-                        for processor in self.processors:
-                            processor.handle(decoded[1], clock())
-        finally:
-            await consumer.stop()

@@ -128,8 +128,14 @@ class Worker:
         find_key: KeyFinder,
         concurrency: int = 8,
         batch_size: int = 500,
+        claims_confirmed_by_log: bool = False,
     ) -> None:
+        """`claims_confirmed_by_log`: the bus only sends commands (distributed mode), so a
+        claim counts as confirmed when its `execution.claimed` event comes back, via
+        `observe`; otherwise the bus's answer confirms it."""
         self.name = name
+        self.claims_confirmed_by_log = claims_confirmed_by_log
+        self._awaiting: dict[UUID, Job] = {}  # claims sent, not yet seen confirmed
         self.issue_token = issue_token
         self.find_key = find_key
         self.queue = queue
@@ -151,6 +157,35 @@ class Worker:
     def notify(self) -> None:
         """New work may be queued."""
         self._loop.wake()
+
+    def observe(self, event: AttuneEvent) -> None:
+        """See a claim confirmed (or taken by another worker) in the log."""
+        if event_name(event) != "execution.claimed":
+            return
+        with self._busy_lock:
+            job = self._awaiting.pop(event.originator_id, None)
+            if job is None:
+                return
+            if event.worker != self.name:  # type: ignore[attr-defined]
+                self._busy -= 1  # someone else runs it
+                return
+        self._processes.submit(self._run_process, job)
+
+    def give_up(self, execution_ids: set[UUID]) -> None:
+        """Stop waiting for these claims (their partition moved to another worker).
+
+        If a claim did go through, this worker holds the run but will never see the
+        confirmation: it ends the run as failed, without starting the action (the only
+        outcome that is safe whichever way the claim went: a refused claim makes the
+        completion refused too).
+        """
+        with self._busy_lock:
+            jobs = [self._awaiting.pop(i) for i in execution_ids if i in self._awaiting]
+            self._busy -= len(jobs)
+        reason = "the worker lost this run's partition before its claim was confirmed"
+        ends = [self._completion(j, RunResult("failed", None, reason)) for j in jobs]
+        if ends:
+            apply_until_written(self.bus, ends, None, self._loop.stopping)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking work; running actions are killed and recorded as failed."""
@@ -179,16 +214,28 @@ class Worker:
         # the end refused too (only the holder may end a run).
         noops = [j for j in jobs if j.action.runner_type == "noop"]
         ends = [self._completion(j, RunResult("succeeded", {})) for j in noops]
+        processes = [j for j in jobs if j.action.runner_type != "noop"]
+        with self._busy_lock:
+            self._busy += len(processes)  # their slots are taken until they end
+            if self.claims_confirmed_by_log:  # before sending: the answer may come back fast
+                self._awaiting.update((j.execution_id, j) for j in processes)
         try:
             outcome = self.bus.apply_batch(claims + ends)
         except Exception:
+            with self._busy_lock:
+                self._busy -= len(processes)
+                for job in processes:
+                    self._awaiting.pop(job.execution_id, None)
             self.queue.put_back(jobs)  # nothing was written: the jobs are still to do
             raise
+        if self.claims_confirmed_by_log:
+            return  # `observe` starts each one when its claim shows up in the log
         refused = {c.execution_id for c, _ in outcome.refused}  # type: ignore[attr-defined]
-        for job in jobs:
-            if job.action.runner_type != "noop" and job.execution_id not in refused:
+        for job in processes:
+            if job.execution_id in refused:
                 with self._busy_lock:
-                    self._busy += 1
+                    self._busy -= 1
+            else:
                 self._processes.submit(self._run_process, job)
 
     def _run_process(self, job: Job) -> None:

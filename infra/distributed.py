@@ -1,0 +1,242 @@
+"""The composition root of distributed mode: one function per process.
+
+`attune api`, `attune commands`, `attune streams`, `attune worker` and `attune project`
+each run one part of Attune against the shared PostgreSQL store (`ATTUNE_DATABASE_URL`)
+and Kafka (`ATTUNE_KAFKA_BOOTSTRAP`); `attune relay` (in `bootstrap`) connects the two.
+Each waits for the services it needs at start, naming their address, instead of
+crash-looping. Secrets (the keyring and the token signing key) come from the state
+directory, which the processes that need it share (a volume in `infra/compose.yaml`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy import Engine, select
+
+from attune.api.app import create_app
+from attune.api.dependencies import ApiServices
+from attune.commands.service import CommandService
+from attune.commands.store import EventStore
+from attune.infra.bootstrap import (
+    Clock,
+    ensure_first_admin,
+    ensure_local_cli_token,
+    open_read_engine,
+    open_store,
+    pack_directories,
+    register_packs,
+    utc_now,
+)
+from attune.infra.credentials import LocalCredentials
+from attune.infra.databases import database_address
+from attune.infra.kafka_commands import KafkaCommandSender, serve_commands
+from attune.infra.kafka_topics import STREAM_TOPICS
+from attune.infra.kafka_worker import heartbeat_message, serve_worker, started, worker_name
+from attune.infra.pack_loader import entry_point_path, load_packs
+from attune.infra.projection_runner import COALESCE_SECONDS
+from attune.infra.secret_box import open_keyring
+from attune.infra.settings import Settings
+from attune.infra.startup import connect_with_retry
+from attune.infra.store_wakeup import StoreWakeUp
+from attune.infra.tokens import TokenService, load_or_create_signing_key
+from attune.projections.projector import DEFAULT_NAME, Projector
+from attune.projections.schema import projection_position
+from attune.streams.configuration_follower import ConfigurationFollower
+from attune.streams.faust_app import create_streams_app
+from attune.streams.worker import Worker, WorkQueue
+
+log = logging.getLogger("attune")
+
+DEAD_LETTER_TOPIC = "attune.dead-letter"
+POSITION_POLL_SECONDS = 0.01
+
+
+def _store(settings: Settings, stopping: threading.Event) -> EventStore | None:
+    return connect_with_retry(
+        f"the event store at {database_address(settings)}", lambda: open_store(settings), stopping
+    )
+
+
+def _broker(settings: Settings) -> str:
+    return f"the Kafka broker at {settings.kafka_bootstrap}"
+
+
+class ProjectedPosition:
+    """How far the projector (another process) got: its position row, polled while waiting."""
+
+    def __init__(self, engine: Engine, name: str = DEFAULT_NAME) -> None:
+        self._engine = engine
+        self._query = select(projection_position.c.position).where(
+            projection_position.c.name == name
+        )
+
+    def position(self) -> int:
+        with self._engine.connect() as connection:
+            return connection.execute(self._query).scalar_one_or_none() or 0
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.position() < position:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(POSITION_POLL_SECONDS)
+        return True
+
+
+def build_api(settings: Settings, clock: Clock = utc_now) -> FastAPI:
+    """`attune api`: user commands applied to the store, reads from the projections."""
+    store = open_store(settings)
+    read_engine = open_read_engine(settings)
+    Projector(read_engine)  # creates the read-model tables if the projector has not yet
+    token_service = TokenService(load_or_create_signing_key(settings.signing_key_file))
+    commands = CommandService(store, open_keyring(settings.state_dir))
+    password = ensure_first_admin(commands, store, settings, clock)
+    if password:
+        log.warning("created the first admin: login 'admin', password '%s' (shown once)", password)
+    ensure_local_cli_token(commands, store, settings, clock)
+    loaded, problems = load_packs(pack_directories(settings))
+    for problem in [*problems, *register_packs(commands, loaded, clock)]:
+        log.error("pack problem: %s", problem)
+    return create_app(
+        ApiServices(
+            commands=commands,
+            read_engine=read_engine,
+            projection=ProjectedPosition(read_engine),
+            store_position=store.position,
+            clock=clock,
+            entropy=os.urandom,
+            credentials=LocalCredentials(token_service),
+        )
+    )
+
+
+def run_commands(settings: Settings, stopping: threading.Event) -> None:
+    """`attune commands`: apply the commands topic to the store until stopped."""
+    store = _store(settings, stopping)
+    if store is None:
+        return
+    service = CommandService(store, open_keyring(settings.state_dir))
+    while not stopping.is_set():
+        try:
+            asyncio.run(
+                serve_commands(
+                    service,
+                    settings.kafka_bootstrap,
+                    STREAM_TOPICS.commands,
+                    DEAD_LETTER_TOPIC,
+                    stopping,
+                )
+            )
+        except Exception as problem:
+            log.error("cannot reach %s: %s; retrying in 2 s", _broker(settings), problem)
+            stopping.wait(2.0)
+    store.close()
+
+
+def run_project(settings: Settings, stopping: threading.Event) -> None:
+    """`attune project`: keep the read models up to date with the store's log."""
+    store = _store(settings, stopping)
+    if store is None:
+        return
+    projector = connect_with_retry(
+        f"the read-model database at {database_address(settings)}",
+        lambda: Projector(open_read_engine(settings)),
+        stopping,
+    )
+    if projector is None:
+        return
+    wake_up = StoreWakeUp(settings, store, stopping)
+    log.info("projecting the log from position %d", projector.position())
+    while not stopping.is_set():
+        try:
+            projector.catch_up(store)
+        except Exception:
+            log.exception("projection failed; retrying")
+            stopping.wait(1.0)
+            continue
+        wake_up.wait(settings.poll_interval)
+        stopping.wait(COALESCE_SECONDS)
+    wake_up.join()
+    store.close()
+
+
+def run_streams(settings: Settings, clock: Clock = utc_now) -> None:
+    """`attune streams`: the faust worker running the stream processors (handles signals)."""
+    import faust
+
+    app = create_streams_app(
+        settings.kafka_bootstrap, STREAM_TOPICS, clock, settings.heartbeat_seconds
+    )
+    faust.Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
+
+
+def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc_now) -> None:
+    """`attune worker`: run the executions scheduled for `settings.worker_pool`."""
+    pool = settings.worker_pool
+    name = worker_name(pool)
+    sender = connect_with_retry(
+        _broker(settings),
+        lambda: KafkaCommandSender(settings.kafka_bootstrap, STREAM_TOPICS.commands),
+        stopping,
+    )
+    if sender is None:
+        return
+    loaded, problems = load_packs(pack_directories(settings))
+    for problem in problems:
+        log.error("pack problem: %s", problem)
+    pack_dirs = {pack.pack.ref: pack.directory for pack in loaded}
+
+    def locate(pack: str, entry_point: str) -> Path:
+        if pack not in pack_dirs:
+            raise LookupError(f"pack '{pack}' is not in this worker's packs directories")
+        return entry_point_path(pack_dirs[pack], entry_point)
+
+    def heartbeat(state: str) -> None:
+        value = heartbeat_message(name, pool, state, clock())
+        sender.send_raw([(STREAM_TOPICS.liveness, name.encode(), value)])
+
+    def no_keystore(*_: object) -> None:
+        raise LookupError("keystore references are not available to distributed workers yet")
+
+    queue = WorkQueue(pool)
+    worker = Worker(
+        name,
+        queue,
+        sender,
+        open_keyring(settings.state_dir),
+        locate,
+        settings.base_url,
+        clock,
+        issue_token=TokenService(load_or_create_signing_key(settings.signing_key_file)).execution,
+        find_key=no_keystore,
+        concurrency=settings.worker_concurrency,
+        claims_confirmed_by_log=True,
+    )
+    sender.apply_batch([started(name, pool, clock())])
+    configuration = ConfigurationFollower(settings.kafka_bootstrap, STREAM_TOPICS.config, [queue])
+    while not stopping.is_set():
+        try:
+            asyncio.run(
+                serve_worker(
+                    worker,
+                    queue,
+                    settings.kafka_bootstrap,
+                    STREAM_TOPICS.executions,
+                    configuration,
+                    heartbeat,
+                    settings.heartbeat_seconds,
+                    clock,
+                    stopping,
+                )
+            )
+        except Exception as problem:
+            log.error("cannot reach %s: %s; retrying in 2 s", _broker(settings), problem)
+            stopping.wait(2.0)
+    sender.close()
