@@ -17,7 +17,7 @@ from typing import Protocol
 import orjson
 
 from attune.domain.catalogue import envelope
-from attune.domain.events import event_name
+from attune.domain.events import AttuneEvent, event_name
 from attune.streams.ports import EventLog
 
 NAME = "relay"
@@ -29,6 +29,21 @@ class OutgoingRecord:
     key: bytes
     value: bytes
     position: int
+
+
+def records_of(
+    batch: Sequence[tuple[int, AttuneEvent]], topic_of: Callable[[str], str]
+) -> list[OutgoingRecord]:
+    """What the relay sends for these events: the public envelope, keyed by aggregate id."""
+    return [
+        OutgoingRecord(
+            topic=topic_of(event_name(event)),
+            key=str(event.originator_id).encode(),
+            value=orjson.dumps(envelope(event, position)),
+            position=position,
+        )
+        for position, event in batch
+    ]
 
 
 class Publisher(Protocol):
@@ -59,16 +74,7 @@ class Relay:
         batch = self.log.read(self.position, self.batch_size)
         if not batch:
             return 0
-        records = [
-            OutgoingRecord(
-                topic=self.topic_of(event_name(event)),
-                key=str(event.originator_id).encode(),
-                value=orjson.dumps(envelope(event, position)),
-                position=position,
-            )
-            for position, event in batch
-        ]
-        self.publisher.publish(records)
+        self.publisher.publish(records_of(batch, self.topic_of))
         last = batch[-1][0]
         self.log.record_position(NAME, last)  # only now: the broker has every record
         self.position = last
