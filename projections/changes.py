@@ -18,7 +18,7 @@ from attune.projections.schema import execution_history
 
 Row = dict[str, Any]
 
-_KEY = "_key"  # the bind name of the primary key in bulk updates (not a column name)
+_KEY = "_key"  # the bind name of the row's id in bulk updates (not a column name)
 
 
 class RowChanges:
@@ -68,5 +68,7 @@ def _insert(table: Table) -> Insert:
 
 @cache
 def _update_by_key(table: Table) -> Update:
-    (key_column,) = table.primary_key.columns
+    # The first key column is the row's id; a time-partitioned table's key also ends with
+    # its time column, which the events that change a row do not carry.
+    key_column = table.primary_key.columns[0]
     return table.update().where(key_column == bindparam(_KEY))

@@ -17,8 +17,9 @@ from sqlalchemy import Connection, Engine, select
 from attune.domain.events import AttuneEvent
 from attune.projections.changes import RowChanges
 from attune.projections.handlers import HANDLERS
-from attune.projections.schema import audit, metadata, projection_position
+from attune.projections.schema import audit, projection_position
 from attune.projections.security import audit_row
+from attune.projections.storage import DEFAULT_RETENTION_DAYS, create_read_models
 from attune.projections.watch import PositionWatch
 
 DEFAULT_NAME = "read_model"
@@ -33,11 +34,18 @@ class EventSource(Protocol):
 class Projector:
     """Keeps the projection tables of `engine` up to date and `watch` at their position.
 
-    Creates the tables if they do not exist yet. Thread-safe.
+    Creates the tables if they do not exist yet, on TimescaleDB with their hypertables,
+    aggregates and policies, keeping runtime rows for `retention_days` (`storage`);
+    `timescaledb` tells whether it found the extension. Thread-safe.
     """
 
     def __init__(
-        self, engine: Engine, watch: PositionWatch | None = None, name: str = DEFAULT_NAME
+        self,
+        engine: Engine,
+        watch: PositionWatch | None = None,
+        name: str = DEFAULT_NAME,
+        *,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
     ) -> None:
         self._engine = engine
         self._name = name
@@ -49,7 +57,7 @@ class Projector:
         )
         self._read_position = select(projection_position.c.position).where(row)
         self._write_position = projection_position.update().where(row)
-        metadata.create_all(engine)
+        self.timescaledb = create_read_models(engine, retention_days)
         with engine.begin() as connection:
             if self._stored_position(connection) is None:
                 connection.execute(projection_position.insert().values(name=name, position=0))

@@ -52,7 +52,7 @@ def _pack_in(column: Column[str], packs: Collection[str] | None) -> list[ColumnE
     return [] if packs is None else [column.in_(sorted(packs))]
 
 
-def _ref_in_packs(column: Column[str], packs: Collection[str] | None) -> list[ColumnElement[bool]]:
+def ref_in_packs(column: Column[str], packs: Collection[str] | None) -> list[ColumnElement[bool]]:
     """Only rows whose ref (in `column`, `pack.name`) belongs to one of `packs`."""
     if packs is None:
         return []
@@ -154,7 +154,7 @@ def list_events(
     """Trigger events (firings), newest first."""
     table = schema.event
     where = where_equal(table, trigger=trigger) + where_within(table.c.occurred_at, since, until)
-    packs_only = _ref_in_packs(table.c.trigger, packs)
+    packs_only = ref_in_packs(table.c.trigger, packs)
     return paged(
         connection, table, where + packs_only, newest_first(table, "occurred_at"), limit, offset
     )
@@ -171,7 +171,7 @@ def list_enforcements(
 ) -> Listing:
     table = schema.enforcement
     where = where_equal(table, rule=rule, status=status)
-    packs_only = _ref_in_packs(table.c.rule, packs)
+    packs_only = ref_in_packs(table.c.rule, packs)
     return paged(
         connection, table, where + packs_only, newest_first(table, "created_at"), limit, offset
     )
@@ -193,7 +193,7 @@ def list_executions(
     table = schema.execution
     where = where_equal(table, status=status, action=action, rule=rule)
     where += where_within(table.c.created_at, since, until)
-    packs_only = _ref_in_packs(table.c.action, packs)
+    packs_only = ref_in_packs(table.c.action, packs)
     return paged(
         connection, table, where + packs_only, newest_first(table, "created_at"), limit, offset
     )

@@ -1,9 +1,13 @@
 """The projection tables (SQLAlchemy Core), one `MetaData` for the whole read side.
 
-The same schema runs on SQLite and PostgreSQL: generic types only, UUIDs as 36-character
-strings, times as timezone-aware UTC (see `UtcDateTime`), JSON documents as JSON (JSONB on
-PostgreSQL). Columns exist for what the API filters and sorts on; each configuration row
-also keeps its whole definition.
+The same schema runs on SQLite, PostgreSQL and TimescaleDB: generic types only, UUIDs as
+36-character strings, times as timezone-aware UTC (see `UtcDateTime`), JSON documents as
+JSON (JSONB on PostgreSQL). Columns exist for what the API filters and sorts on; each
+configuration row also keeps its whole definition.
+
+`event`, `enforcement`, `execution` and `execution_history` are time-partitioned on
+TimescaleDB (`timescaledb`), which wants the time column in every unique key: their
+primary keys end with it. The first key column still identifies the row on its own.
 """
 
 from __future__ import annotations
@@ -39,15 +43,14 @@ class UtcDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return _as_utc(value)
+        return None if value is None else as_utc(value)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return _as_utc(value)
+        return None if value is None else as_utc(value)
 
 
-def _as_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
+def as_utc(value: datetime) -> datetime:
+    """`value` in UTC; a naive value is taken as UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -122,7 +125,7 @@ event = Table(
     _ref("trigger", nullable=False),
     Column("trigger_params", _json(), nullable=False),
     Column("payload", _json(), nullable=False),
-    _when("occurred_at", nullable=False),
+    _when("occurred_at", primary_key=True),
     _uuid("correlation_id"),
     Index("ix_event_occurred_at", "occurred_at"),
     Index("ix_event_trigger_occurred_at", "trigger", "occurred_at"),
@@ -140,7 +143,7 @@ enforcement = Table(
     Column("status", String(32), nullable=False),
     _uuid("execution_id"),
     Column("reason", Text),
-    _when("created_at", nullable=False),
+    _when("created_at", primary_key=True),
     _when("resolved_at"),
     Index("ix_enforcement_created_at", "created_at"),
     Index("ix_enforcement_rule_created_at", "rule", "created_at"),
@@ -162,7 +165,7 @@ execution = Table(
     _uuid("enforcement_id"),
     _ref("rule"),
     _uuid("trigger_event_id"),
-    _when("created_at", nullable=False),
+    _when("created_at", primary_key=True),
     _when("started_at"),
     _when("ended_at"),
     _when("updated_at", nullable=False),
@@ -182,7 +185,7 @@ execution_history = Table(
     Column("position", BigInteger, primary_key=True),
     Column("event", String(64), nullable=False),
     Column("status", String(32), nullable=False),
-    _when("occurred_at", nullable=False),
+    _when("occurred_at", primary_key=True),
     Column("actor", String(255), nullable=False),
     Column("details", _json(), nullable=False),
 )

@@ -7,6 +7,7 @@ from datetime import UTC, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 from projection_scenario import CORE, ECHO, Scenario, at
 from sqlalchemy import Engine, create_engine
 
@@ -285,3 +286,14 @@ def test_every_domain_event_of_a_projected_aggregate_changes_the_projections() -
     names = {name for name in EVENT_TYPES if name.split(".")[0] in projected}
 
     assert names - HANDLERS.keys() == set()
+
+
+def test_timescaledb_is_used_where_the_database_has_the_extension(
+    projector: Projector, backend: str
+) -> None:
+    assert projector.timescaledb == (backend == "timescaledb")
+
+
+def test_the_retention_is_at_least_a_day(read_engine: Engine) -> None:
+    with pytest.raises(ValueError, match="at least one day"):
+        Projector(read_engine, retention_days=0)
