@@ -221,7 +221,7 @@ def build_embedded(settings: Settings, clock: Clock = utc_now) -> Embedded:
 
     read_engine = open_read_engine(settings)
     watch = PositionWatch()
-    projector = Projector(read_engine, watch)
+    projector = Projector(read_engine, watch, retention_days=settings.retention_days)
     projection = projection_loop(store, projector, settings.poll_interval)
 
     worker_name = f"local@{socket.gethostname()}/{os.getpid()}-{os.urandom(3).hex()}"

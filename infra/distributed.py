@@ -94,7 +94,8 @@ def build_api(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     """`attune api`: user commands applied to the store, reads from the projections."""
     store = open_store(settings)
     read_engine = open_read_engine(settings)
-    Projector(read_engine)  # creates the read-model tables if the projector has not yet
+    # Creates the read-model tables if the projector has not yet.
+    Projector(read_engine, retention_days=settings.retention_days)
     token_service = TokenService(load_or_create_signing_key(settings.signing_key_file))
     commands = CommandService(store, open_keyring(settings.state_dir))
     password = ensure_first_admin(commands, store, settings, clock)
@@ -147,7 +148,7 @@ def run_project(settings: Settings, stopping: threading.Event) -> None:
         return
     projector = connect_with_retry(
         f"the read-model database at {database_address(settings)}",
-        lambda: Projector(open_read_engine(settings)),
+        lambda: Projector(open_read_engine(settings), retention_days=settings.retention_days),
         stopping,
     )
     if projector is None:

@@ -122,7 +122,11 @@ def replay_projections(ctx: click.Context, state_dir: Path | None, dry_run: bool
             engine = open_read_engine(settings)
             try:
                 with _progress_bar("rebuilding", 1, end) as progress:
-                    reached = rebuild(_Observed(store, progress), engine)
+                    reached = rebuild(
+                        _Observed(store, progress),
+                        engine,
+                        retention_days=settings.retention_days,
+                    )
             finally:
                 engine.dispose()
         finally:

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # FULL: an accepted run survives power loss; NORMAL: it survives any crash of Attune.
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "NORMAL"
     log_level: str = "info"
+    # How long TimescaleDB keeps read-model rows (the event store keeps everything).
+    retention_days: int = 90
     # The first admin's password; generated and printed once when unset.
     admin_password: SecretStr | None = None
 

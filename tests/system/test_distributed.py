@@ -1,0 +1,136 @@
+"""Distributed Attune: api, commands, relay, streams, worker and project as separate OS
+processes on PostgreSQL and a real Kafka-protocol broker."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from kafka import KafkaProducer
+
+from attune.infra.kafka_topics import TOPICS
+from tests.kafka_broker import read_topics
+from tests.system.distributed import Cluster
+from tests.system.harness import ATTUNE, free_port, wait_until, write_pack
+
+pytestmark = pytest.mark.slow
+
+SECRET = "distributed-Secret-Value-4417"
+
+
+@pytest.fixture
+def cluster(
+    tmp_path: Path, kafka_broker: str, postgres_server: str, postgres_schema: str
+) -> Iterator[Cluster]:
+    received = tmp_path / "received.json"
+    write_pack(
+        tmp_path / "run" / "packs",
+        "vault",
+        {
+            "actions/login.yaml": """\
+            name: login
+            runner_type: local-shell-script
+            entry_point: login.sh
+            parameters:
+              user: {type: string, required: true}
+              password: {type: string, required: true, secret: true}
+            """,
+            "actions/login.sh": f"cat > {received}\necho logged in\n",
+        },
+    )
+    cluster = Cluster(tmp_path / "run", postgres_server, postgres_schema, kafka_broker)
+    cluster.attune("kafka", "init")
+    cluster.start()
+    yield cluster
+    cluster.stop()
+    print(cluster.logs())  # shown when the test failed
+
+
+def succeeded(api, execution_id: str):  # type: ignore[no-untyped-def]
+    body = api.get(f"/api/v1/executions/{execution_id}").json()
+    return body if body.get("status") == "succeeded" else None  # (404 until projected)
+
+
+def test_rules_and_requests_run_through_every_process(
+    cluster: Cluster, kafka_broker: str, tmp_path: Path, postgres_server: str, postgres_schema: str
+) -> None:
+    # A message on the commands topic that is no command goes to the dead-letter topic ...
+    producer = KafkaProducer(bootstrap_servers=kafka_broker)
+    producer.send("attune.commands", key=b"x", value=b'{"type": "LaunchMissiles"}').get(10)
+    producer.close()
+
+    with cluster.client() as api:
+        # ... and the command service goes on: a manual run succeeds ...
+        answer = api.post(
+            "/api/v1/executions", json={"action": "core.echo", "parameters": {"message": "hi"}}
+        )
+        assert answer.status_code == 202, answer.text
+        manual = wait_until(lambda: succeeded(api, answer.json()["id"]), timeout=60)
+        assert manual["result"]["stdout"] == "hi" and manual["worker"].startswith("local@")
+        history = api.get(f"/api/v1/executions/{manual['id']}/history").json()
+        assert [h["status"] for h in history] == ["requested", "scheduled", "running", "succeeded"]
+
+        # ... a secret parameter reaches the action and no topic ...
+        login = api.post(
+            "/api/v1/executions",
+            json={"action": "vault.login", "parameters": {"user": "ops", "password": SECRET}},
+        )
+        assert login.status_code == 202, login.text
+        wait_until(lambda: succeeded(api, login.json()["id"]), timeout=60)
+
+        # ... and the hello-world rule's timer fires through the faust app.
+        def hello_world():  # type: ignore[no-untyped-def]
+            runs = api.get(
+                "/api/v1/executions", params={"status": "succeeded", "action": "core.echo"}
+            ).json()["items"]
+            return [r for r in runs if r["rule"] == "examples.hello_world"]
+
+        [hello, *_] = wait_until(hello_world, timeout=40)
+        assert hello["result"]["stdout"] == "hello, world"
+
+    assert f'"password": "{SECRET}"' in (tmp_path / "received.json").read_text()
+    cluster.stop()  # so that the topics stop growing (heartbeats, timer ticks) while read
+    messages = read_topics(kafka_broker, TOPICS)
+    assert messages and all(SECRET.encode() not in (m.value or b"") for m in messages)
+    [dead] = [json.loads(m.value) for m in messages if m.topic == "attune.dead-letter"]
+    assert dead["topic"] == "attune.commands" and dead["offset"] >= 0
+    assert "unknown command type 'LaunchMissiles'" in dead["reason"]
+
+    with psycopg.connect(postgres_server) as connection:
+        stored = connection.execute(
+            f'SELECT state FROM "{postgres_schema}".attune_events'
+        ).fetchall()
+    assert all(SECRET.encode() not in bytes(state) for (state,) in stored)
+    assert "not a domain event" not in cluster.logs()  # every process read every event
+
+
+def test_an_unreachable_broker_or_database_is_named_and_retried(tmp_path: Path) -> None:
+    closed = free_port()
+    base = {"ATTUNE_STATE_DIR": str(tmp_path / "state"), "PATH": "/usr/bin:/bin"}
+    runs = {
+        "commands": {
+            **base,
+            "ATTUNE_DATABASE_URL": f"postgresql://attune:pw-hidden@127.0.0.1:{closed}/attune",
+        },
+        "worker": {**base, "ATTUNE_KAFKA_BOOTSTRAP": f"127.0.0.1:{closed}"},
+    }
+    for command, env in runs.items():
+        log = tmp_path / f"{command}.log"
+        with open(log, "wb") as out:
+            process = subprocess.Popen(
+                [ATTUNE, command], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path
+            )
+        time.sleep(4)
+        try:
+            assert process.poll() is None, log.read_text()  # still alive: retrying, not crashing
+        finally:
+            process.terminate()
+            process.wait(15)
+        text = log.read_text()
+        assert f"127.0.0.1:{closed}" in text and "retrying in" in text, text
+        assert "pw-hidden" not in text
