@@ -52,7 +52,6 @@ class RevealKey(KeyCommand):
     pass
 
 
-
 def open_value(key_value: Any, encrypted: bool, secrets: Unsealer) -> Any:
     """A key's value in plaintext (raises `SecretKeyMissing` if its key was removed)."""
     return secrets.unseal(key_value[SEALED_KEY]) if encrypted else key_value

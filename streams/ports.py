@@ -35,4 +35,3 @@ class CommandBus(Protocol):
     def apply_batch(
         self, commands: Sequence[Command], tracking: Tracking | None = None
     ) -> Outcome: ...
-
