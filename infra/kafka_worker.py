@@ -30,7 +30,11 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from attune.commands import models as m
 from attune.domain.events import AttuneEvent, event_name
 from attune.streams.claims import ENDING_EVENTS
-from attune.streams.configuration_follower import ConfigurationFollower, decoded_or_none
+from attune.streams.configuration_follower import (
+    ConfigurationFollower,
+    FirstDelivery,
+    decoded_or_none,
+)
 from attune.streams.worker import Worker, WorkQueue
 
 log = logging.getLogger("attune")
@@ -75,15 +79,19 @@ class OpenExecutions:
 
 
 class _GiveUpOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, worker: Worker, open_executions: OpenExecutions) -> None:
+    def __init__(
+        self, worker: Worker, open_executions: OpenExecutions, once: FirstDelivery
+    ) -> None:
         self.worker = worker
         self.open = open_executions
+        self.once = once
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         revoked = set(revoked)
         ids = self.open.in_partitions(revoked)
         await asyncio.get_running_loop().run_in_executor(None, self.worker.give_up, ids)
         self.open.forget(revoked)
+        self.once.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         pass
@@ -102,6 +110,7 @@ async def serve_worker(
 ) -> None:
     """Feed `worker` from the execution stream until `stopping` is set."""
     open_executions = OpenExecutions(queue.pool)
+    once = FirstDelivery()
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=f"attune-workers-{queue.pool}",
@@ -110,7 +119,7 @@ async def serve_worker(
         fetch_max_wait_ms=20,
         rebalance_timeout_ms=3000,  # a restarted member should not wait long to rejoin
     )
-    consumer.subscribe([executions_topic], listener=_GiveUpOnRevoke(worker, open_executions))
+    consumer.subscribe([executions_topic], listener=_GiveUpOnRevoke(worker, open_executions, once))
     loop = asyncio.get_running_loop()
     following = asyncio.create_task(configuration.run(clock))
     beating = asyncio.create_task(_beat(heartbeat, heartbeat_seconds, stopping))
@@ -124,7 +133,7 @@ async def serve_worker(
             for partition, messages in batches.items():
                 for message in messages:
                     decoded = decoded_or_none(message.value)
-                    if decoded is None:
+                    if decoded is None or not once.first_time(partition, decoded[0]):
                         continue
                     event = decoded[1]
                     queue.handle(event, clock())

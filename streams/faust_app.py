@@ -36,9 +36,13 @@ from aiokafka import TopicPartition
 
 from attune.commands.models import Command
 from attune.commands.wire import encode_command, target_of
-from attune.domain.events import event_name
+from attune.domain.events import AttuneEvent, event_name
 from attune.streams.claims import ENDING_EVENTS, ClaimRegistry
-from attune.streams.configuration_follower import ConfigurationFollower, decoded_or_none
+from attune.streams.configuration_follower import (
+    ConfigurationFollower,
+    FirstDelivery,
+    decoded_or_none,
+)
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import Scheduler
 from attune.streams.timers import IntervalTimer
@@ -164,21 +168,32 @@ def create_streams_app(
     async def follow_configuration() -> None:
         await configured.run(clock)
 
+    once = FirstDelivery()
+
+    def first_time(event: Any) -> tuple[int, AttuneEvent] | None:
+        """The domain event of a relay message, unless this partition delivered it before."""
+        decoded = decoded_or_none(event.value)
+        message = event.message
+        if decoded is None or not once.first_time((message.topic, message.partition), decoded[0]):
+            return None
+        return decoded
+
     @app.agent(app.topic(topics.triggers, topics.enforcements, **raw))
     async def evaluate_rules(stream: Any) -> None:
         await configured.ready()
-        async for value in stream:
-            decoded = decoded_or_none(value)
+        async for event in stream.events():
+            decoded = first_time(event)
             if decoded is not None:
                 await send(rule_engine.handle(decoded[1], clock()))
 
     @app.agent(app.topic(topics.executions, **raw))
     async def route_executions(stream: Any) -> None:
         """Re-key execution events by action (scheduler) and by worker (supervisor)."""
-        async for value in stream:
-            decoded = decoded_or_none(value)
+        async for message in stream.events():
+            decoded = first_time(message)
             if decoded is None:
                 continue
+            value = message.value
             event, key = decoded[1], str(decoded[1].originator_id)
             kind = event_name(event)
             if kind == "execution.requested":
@@ -195,6 +210,8 @@ def create_streams_app(
 
     @app.agent(by_action)
     async def schedule(stream: Any) -> None:
+        # Re-keyed streams interleave partitions, so positions do not rise here: no
+        # filter (route_executions forwards each event once per delivery it passes).
         async for value in stream:
             decoded = decoded_or_none(value)
             if decoded is not None:

@@ -73,7 +73,9 @@ class WorkQueue:
                     requester,
                 )
             elif kind == "execution.scheduled":
-                if event.pool == self.pool and execution_id not in self._taken:  # type: ignore[attr-defined]
+                mine = event.pool == self.pool  # type: ignore[attr-defined]
+                # (A request already ended is no longer known: a late copy asks for nothing.)
+                if mine and execution_id in self._requested and execution_id not in self._taken:
                     self._pending[execution_id] = None
             elif kind == "execution.claimed":
                 self._pending.pop(execution_id, None)
@@ -159,15 +161,16 @@ class Worker:
         self._loop.wake()
 
     def observe(self, event: AttuneEvent) -> None:
-        """See a claim confirmed (or taken by another worker) in the log."""
-        if event_name(event) != "execution.claimed":
+        """See a claim confirmed, or the run taken or ended by someone else, in the log."""
+        kind = event_name(event)
+        if kind != "execution.claimed" and kind not in ENDING_EVENTS:
             return
         with self._busy_lock:
             job = self._awaiting.pop(event.originator_id, None)
             if job is None:
                 return
-            if event.worker != self.name:  # type: ignore[attr-defined]
-                self._busy -= 1  # someone else runs it
+            if kind in ENDING_EVENTS or event.worker != self.name:  # type: ignore[attr-defined]
+                self._busy -= 1  # not ours to run
                 return
         self._processes.submit(self._run_process, job)
 
