@@ -11,7 +11,6 @@ import logging
 import os
 import secrets
 import socket
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,9 +30,6 @@ from attune.domain.ids import new_runtime_id
 from attune.domain.keystore import KeyScope
 from attune.infra.credentials import LocalCredentials
 from attune.infra.databases import read_engine_of, store_environment
-from attune.infra.kafka_admin import KafkaUnavailable
-from attune.infra.kafka_publisher import KafkaPublisher
-from attune.infra.kafka_topics import topic_of_event
 from attune.infra.pack_loader import (
     LoadedPack,
     PackProblem,
@@ -48,7 +44,6 @@ from attune.infra.projection_runner import projection_loop
 from attune.infra.secret_box import open_keyring
 from attune.infra.settings import Settings
 from attune.infra.state_lock import StateLock
-from attune.infra.store_wakeup import StoreWakeUp
 from attune.infra.tokens import TokenService, load_or_create_signing_key, new_api_key, parse_api_key
 from attune.projections.keystore import get_key
 from attune.projections.projector import PositionWatch, Projector
@@ -56,7 +51,6 @@ from attune.streams.background import WakeableLoop
 from attune.streams.claims import ClaimRegistry
 from attune.streams.embedded import EmbeddedHost
 from attune.streams.keystore_references import KeyFinder
-from attune.streams.relay import Relay
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import LOCAL_POOL, Scheduler
 from attune.streams.timers import IntervalTimer
@@ -278,36 +272,3 @@ def build_embedded(settings: Settings, clock: Clock = utc_now) -> Embedded:
         problems,
         admin_password,
     )
-
-
-def run_relay(settings: Settings, stopping: threading.Event) -> None:
-    """`attune relay`: publish the store's log to Kafka until `stopping` is set.
-
-    An unreachable broker is logged with its address and retried with a growing pause
-    (up to 30 s), so a process supervisor sees a live process, not a crash loop.
-    """
-    store = open_store(settings)
-    wake_up = StoreWakeUp(settings, store, stopping)
-    pause = 1.0
-    while not stopping.is_set():
-        try:
-            publisher = KafkaPublisher(settings.kafka_bootstrap)
-        except KafkaUnavailable as problem:
-            log.error("%s; retrying in %.0f s", problem, pause)
-            stopping.wait(pause)
-            pause = min(pause * 2, 30.0)
-            continue
-        relay = Relay(store, publisher, topic_of_event)
-        log.info(
-            "relaying the log from position %d to %s", relay.position, settings.kafka_bootstrap
-        )
-        try:
-            while not stopping.is_set():
-                if not relay.step():
-                    wake_up.wait(settings.poll_interval)
-        except Exception:  # a broker that went away: reconnect from the recorded position
-            log.exception("relay failed; reconnecting")
-        finally:
-            publisher.close()
-    wake_up.join()
-    store.close()

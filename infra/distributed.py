@@ -1,8 +1,8 @@
 """The composition root of distributed mode: one function per process.
 
-`attune api`, `attune commands`, `attune streams`, `attune worker` and `attune project`
-each run one part of Attune against the shared PostgreSQL store (`ATTUNE_DATABASE_URL`)
-and Kafka (`ATTUNE_KAFKA_BOOTSTRAP`); `attune relay` (in `bootstrap`) connects the two.
+`attune api`, `attune commands`, `attune relay`, `attune streams`, `attune worker` and
+`attune project` each run one part of Attune against the shared PostgreSQL store
+(`ATTUNE_DATABASE_URL`) and Kafka (`ATTUNE_KAFKA_BOOTSTRAP`).
 Each waits for the services it needs at start, naming their address, instead of
 crash-looping. Secrets (the keyring and the token signing key) come from the state
 directory, which the processes that need it share (a volume in `infra/compose.yaml`).
@@ -37,7 +37,8 @@ from attune.infra.bootstrap import (
 from attune.infra.credentials import LocalCredentials
 from attune.infra.databases import database_address
 from attune.infra.kafka_commands import KafkaCommandSender, serve_commands
-from attune.infra.kafka_topics import STREAM_TOPICS
+from attune.infra.kafka_publisher import KafkaPublisher
+from attune.infra.kafka_topics import STREAM_TOPICS, topic_of_event
 from attune.infra.kafka_worker import heartbeat_message, serve_worker, started, worker_name
 from attune.infra.pack_loader import entry_point_path, load_packs
 from attune.infra.projection_runner import COALESCE_SECONDS
@@ -50,6 +51,7 @@ from attune.projections.projector import DEFAULT_NAME, Projector
 from attune.projections.schema import projection_position
 from attune.streams.configuration_follower import ConfigurationFollower
 from attune.streams.faust_app import create_streams_app
+from attune.streams.relay import Relay
 from attune.streams.worker import Worker, WorkQueue
 
 log = logging.getLogger("attune")
@@ -241,3 +243,31 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
             log.error("cannot reach %s: %s; retrying in 2 s", _broker(settings), problem)
             stopping.wait(2.0)
     sender.close()
+
+
+def run_relay(settings: Settings, stopping: threading.Event) -> None:
+    """`attune relay`: publish the store's log to Kafka until `stopping` is set."""
+    store = _store(settings, stopping)
+    if store is None:
+        return
+    wake_up = StoreWakeUp(settings, store, stopping)
+    while not stopping.is_set():
+        publisher = connect_with_retry(
+            _broker(settings), lambda: KafkaPublisher(settings.kafka_bootstrap), stopping
+        )
+        if publisher is None:
+            break
+        relay = Relay(store, publisher, topic_of_event)
+        log.info(
+            "relaying the log from position %d to %s", relay.position, settings.kafka_bootstrap
+        )
+        try:
+            while not stopping.is_set():
+                if not relay.step():
+                    wake_up.wait(settings.poll_interval)
+        except Exception:  # a broker that went away: reconnect from the recorded position
+            log.exception("relay failed; reconnecting")
+        finally:
+            publisher.close()
+    wake_up.join()
+    store.close()

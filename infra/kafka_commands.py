@@ -105,7 +105,10 @@ async def serve_commands(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=20,
-        rebalance_timeout_ms=3000,  # a restarted member should not wait long to rejoin
+        # A restarted member should not wait long for the group, nor for its dead self.
+        rebalance_timeout_ms=3000,
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=2000,
         max_poll_records=BATCH,
     )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")

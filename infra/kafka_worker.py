@@ -117,7 +117,10 @@ async def serve_worker(
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=20,
-        rebalance_timeout_ms=3000,  # a restarted member should not wait long to rejoin
+        # A restarted member should not wait long for the group, nor for its dead self.
+        rebalance_timeout_ms=3000,
+        session_timeout_ms=6000,
+        heartbeat_interval_ms=2000,
     )
     consumer.subscribe([executions_topic], listener=_GiveUpOnRevoke(worker, open_executions, once))
     loop = asyncio.get_running_loop()

@@ -39,7 +39,7 @@ def relay(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    from attune.infra.bootstrap import run_relay
+    from attune.infra.distributed import run_relay
 
     settings = settings_of(ctx)
     log_to_stderr(settings)

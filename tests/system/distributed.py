@@ -38,6 +38,7 @@ class Cluster:
         env: dict[str, str] | None = None,
     ) -> None:
         self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -67,7 +68,6 @@ class Cluster:
         return result
 
     def start(self, *names: str) -> Cluster:
-        self.workdir.mkdir(parents=True, exist_ok=True)
         for name in names or PROCESSES:
             log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 (the child owns it)
             self.processes[name] = subprocess.Popen(
@@ -87,9 +87,11 @@ class Cluster:
             if self.processes["api"].poll() is not None:
                 raise RuntimeError(f"attune api exited early:\n{self.log('api')}")
             try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
+                # Ready once the projector has shown the API its local admin key.
+                with self.client() as api:
+                    if api.get("/api/v1/packs").status_code == 200:
+                        return
+            except (httpx.TransportError, FileNotFoundError):
                 pass
             time.sleep(0.1)
         raise TimeoutError(f"attune api did not answer within {timeout}s:\n{self.log('api')}")
