@@ -6,6 +6,7 @@ becomes `abandoned`; only an explicit retry policy may run it again as a new att
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from datetime import datetime
 
 from attune.commands import models as m
@@ -19,15 +20,35 @@ ENDING_EVENTS = frozenset(
 
 
 class ClaimRegistry:
+    """The runs each worker holds, and the workers declared lost.
+
+    In distributed mode the claims arrive through a stream that may lag behind the
+    liveness check, so a claim that shows up after its worker was declared lost is
+    abandoned when it arrives (the store accepts no claim from a lost worker, so no other
+    late claim can come).
+    """
+
     name = "claims"
 
-    def __init__(self, held: IdSets | None = None) -> None:
+    def __init__(
+        self, held: IdSets | None = None, lost: MutableMapping[str, str] | None = None
+    ) -> None:
         self.held: IdSets = InMemoryIdSets() if held is None else held  # worker -> its runs
+        self.lost: MutableMapping[str, str] = {} if lost is None else lost  # worker -> why
 
     def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
         kind = event_name(event)
         if kind == "execution.claimed":
-            self.held.add(event.worker, event.originator_id)  # type: ignore[attr-defined]
+            worker: str = event.worker  # type: ignore[attr-defined]
+            reason = self.lost.get(worker)
+            if reason is not None:
+                cause = Cause(ACTOR, now)
+                return [
+                    m.AbandonExecution.because(
+                        cause, execution_id=event.originator_id, reason=reason
+                    )
+                ]
+            self.held.add(worker, event.originator_id)
         elif kind in ENDING_EVENTS:
             self.held.remove(event.originator_id)
         return []
@@ -37,6 +58,7 @@ class ClaimRegistry:
 
     def declare_lost(self, worker: str, reason: str, now: datetime) -> list[m.Command]:
         """Record the worker's loss and abandon every run it held."""
+        self.lost[worker] = reason
         cause = Cause(ACTOR, now)
         return [
             m.DeclareWorkerLost.because(cause, worker=worker, reason=reason),

@@ -79,6 +79,7 @@ def tables_of(topics: StreamTopics) -> dict[str, int]:
         "heartbeats": 1,
         "held-members": 1,
         "held-groups": 1,
+        "lost-workers": 1,
     }
 
 
@@ -154,7 +155,9 @@ def create_streams_app(
 
     routes = table("execution-routes")
     scheduler = Scheduler(active=TableIdSets(table("active-members"), table("active-groups")))
-    claims = ClaimRegistry(held=TableIdSets(table("held-members"), table("held-groups")))
+    claims = ClaimRegistry(
+        held=TableIdSets(table("held-members"), table("held-groups")), lost=table("lost-workers")
+    )
     heartbeats = table("heartbeats")
     rule_engine, interval_timer = RuleEngine(), IntervalTimer()
     configured = ConfigurationFollower(bootstrap, topics.config, [rule_engine, interval_timer])
@@ -225,7 +228,7 @@ def create_streams_app(
             if event.message.topic == topics.by_worker:
                 decoded = decoded_or_none(event.value)
                 if decoded is not None:
-                    claims.handle(decoded[1], clock())
+                    await send(claims.handle(decoded[1], clock()))
                 continue
             beat = orjson.loads(event.value)
             worker = beat["worker"]

@@ -76,3 +76,15 @@ def test_the_scheduler_keeps_the_unfinished_executions_of_each_action_as_a_set()
     for event in b[1:]:
         scheduler.handle(event, at(3))
     assert scheduler.active.groups() == []
+
+
+def test_a_claim_arriving_after_its_worker_was_declared_lost_is_abandoned_on_arrival() -> None:
+    claims = ClaimRegistry()
+    claims.declare_lost("old", "no heartbeat for 3 s", at(2))
+    claimed = execution_lifecycle(A, worker="old", end=None)[-1]
+
+    [abandon] = claims.handle(claimed, at(3))
+
+    assert isinstance(abandon, m.AbandonExecution)
+    assert (abandon.execution_id, abandon.reason) == (A, "no heartbeat for 3 s")
+    assert claims.workers() == []
