@@ -52,6 +52,7 @@ from tests.system.distributed import Cluster  # noqa: E402
 
 DATABASE = os.environ.get("ATTUNE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 LOG_EXECUTIONS = 2500  # four events each
+IDLE_LAG = 50  # messages not yet committed when the pipeline counts as idle (heartbeats)
 
 
 def new_schema() -> str:
@@ -210,6 +211,29 @@ class Succeeded:
         self._thread.join()
 
 
+def wait_until_consumed(bootstrap: str, groups: list[str], timeout: float = 300) -> None:
+    """Until the consumer groups have committed all but the trickle of heartbeats."""
+    from kafka import KafkaAdminClient, KafkaConsumer
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    ends = KafkaConsumer(bootstrap_servers=bootstrap)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            lag = 0
+            for group in groups:
+                committed = admin.list_group_offsets({group: None})[group]
+                latest = ends.end_offsets(list(committed))
+                lag += sum(latest[p] - o.offset for p, o in committed.items() if o.offset >= 0)
+            if lag <= IDLE_LAG:
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"consumer groups {groups} still lag after {timeout}s")
+    finally:
+        admin.close()
+        ends.close()
+
+
 def open_loop(cluster: Cluster, rate: float, seconds: float, seen: Succeeded) -> list[float]:
     import httpx
 
@@ -258,6 +282,9 @@ def end_to_end_figures(
         ids = burst(cluster.url, burst_size, dict(cluster.client().headers))
         seen.wait_for(ids, timeout=600)
         throughput = burst_size / (max(seen.seen[i] for i in ids) - started)
+        # The read model shows a run succeeded before the stream processors have routed
+        # its last events; measure latency from an idle pipeline, not behind the burst.
+        wait_until_consumed(bootstrap, ["attune-streams", "attune-commands"])
         latencies = open_loop(cluster, 0.8 * throughput, seconds, seen)
     except BaseException:
         print(cluster.logs(), file=sys.stderr)
@@ -265,7 +292,7 @@ def end_to_end_figures(
     finally:
         seen.stop()
         cluster.stop()
-        drop_schema(schema) if not os.environ.get("KEEP") else print(schema, file=sys.stderr)
+        drop_schema(schema)
     return {
         "e2e_burst_executions": burst_size,
         "e2e_throughput_exec_per_s": round(throughput, 1),
@@ -304,7 +331,7 @@ def log_figures(tmp: Path, bootstrap: str) -> dict[str, object]:
         figures |= relay_figures(settings, bootstrap)
         figures |= projector_figures(settings)
     finally:
-        drop_schema(schema) if not os.environ.get("KEEP") else print(schema, file=sys.stderr)
+        drop_schema(schema)
     return figures
 
 
