@@ -51,7 +51,7 @@ from attune.projections.projector import DEFAULT_NAME, Projector
 from attune.projections.schema import projection_position
 from attune.streams.configuration_follower import ConfigurationFollower
 from attune.streams.faust_app import create_streams_app
-from attune.streams.relay import Relay
+from attune.streams.relay import ExecutionRekeying, Relay
 from attune.streams.worker import Worker, WorkQueue
 
 log = logging.getLogger("attune")
@@ -257,7 +257,8 @@ def run_relay(settings: Settings, stopping: threading.Event) -> None:
         )
         if publisher is None:
             break
-        relay = Relay(store, publisher, topic_of_event)
+        rekeying = ExecutionRekeying(STREAM_TOPICS.by_action, STREAM_TOPICS.by_worker, store.load)
+        relay = Relay(store, publisher, topic_of_event, rekeying=rekeying)
         log.info(
             "relaying the log from position %d to %s", relay.position, settings.kafka_bootstrap
         )

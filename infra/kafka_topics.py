@@ -64,13 +64,13 @@ TOPICS: tuple[Topic, ...] = (
         "attune.streams.executions-by-action",
         12,
         "action ref",
-        "execution events re-keyed by action, for the scheduler",
+        "requests and ends of executions re-keyed by action, for the scheduler (relay)",
     ),
     Topic(
         "attune.streams.executions-by-worker",
         1,
         "worker name",
-        "claim and end events re-keyed by worker, for the supervisor",
+        "claims and ends of executions re-keyed by worker, for the supervisor (relay)",
     ),
 )
 
@@ -79,8 +79,8 @@ STREAM_TOPICS = StreamTopics(
     triggers="attune.events.trigger",
     enforcements="attune.events.enforcement",
     executions="attune.events.execution",
-    executions_partitions=12,
     by_action="attune.streams.executions-by-action",
+    by_action_partitions=12,
     liveness="attune.liveness",
     by_worker="attune.streams.executions-by-worker",
     commands="attune.commands",

@@ -7,13 +7,13 @@ changelog topics). Every instance of the app:
 - follows the configuration stream from its start with a plain consumer (not a group
   member), so each instance knows every rule and action; agents wait until it caught up;
 - runs the rule engine on trigger and enforcement events;
-- routes execution events (keyed by execution id) by action ref to the scheduler, whose
-  sets of unfinished executions per action live in tables (ready for concurrency
-  policies), and by worker name to the supervisor;
+- runs the scheduler on the execution stream re-keyed by action ref (the relay publishes
+  it), with its sets of unfinished executions per action in tables (ready for
+  concurrency policies);
 - supervises workers on a single partition: heartbeats from the liveness topic and the
-  runs each worker holds; the partition's owner sends itself a check every second through
-  the same partition, and a worker whose last heartbeat is older than three intervals at
-  a check is declared lost;
+  runs each worker holds (from the execution stream re-keyed by worker); the partition's
+  owner sends itself a check every second through the same partition, and a worker whose
+  last heartbeat is older than three intervals at a check is declared lost;
 - fires interval timers on the app's leader only: one owner at a time, and a tick fired
   again after a takeover has the same id, so it is applied once.
 
@@ -40,8 +40,8 @@ from faust.transport.drivers import TRANSPORTS
 
 from attune.commands.models import Command
 from attune.commands.wire import encode_command, target_of
-from attune.domain.events import AttuneEvent, event_name
-from attune.streams.claims import ENDING_EVENTS, ClaimRegistry
+from attune.domain.events import AttuneEvent
+from attune.streams.claims import ClaimRegistry
 from attune.streams.configuration_follower import (
     ConfigurationFollower,
     FirstDelivery,
@@ -68,8 +68,8 @@ class StreamTopics:
     triggers: str
     enforcements: str
     executions: str
-    executions_partitions: int
     by_action: str
+    by_action_partitions: int
     liveness: str
     by_worker: str
     commands: str
@@ -78,9 +78,8 @@ class StreamTopics:
 def tables_of(topics: StreamTopics) -> dict[str, int]:
     """Each table's name and partition count (its changelog topic is `APP_ID-NAME-changelog`)."""
     return {
-        "execution-routes": topics.executions_partitions,
-        "active-members": topics.executions_partitions,
-        "active-groups": topics.executions_partitions,
+        "active-members": topics.by_action_partitions,
+        "active-groups": topics.by_action_partitions,
         "heartbeats": 1,
         "held-members": 1,
         "held-groups": 1,
@@ -176,13 +175,11 @@ def create_streams_app(
     }
     commands_topic = app.topic(topics.commands, **raw)
     by_action = app.topic(topics.by_action, **raw)
-    by_worker = app.topic(topics.by_worker, **raw)
     liveness = app.topic(topics.liveness, **raw)
 
     def table(name: str) -> Any:
         return app.Table(name, default=None, partitions=tables_of(topics)[name])
 
-    routes = table("execution-routes")
     scheduler = Scheduler(active=TableIdSets(table("active-members"), table("active-groups")))
     claims = ClaimRegistry(
         held=TableIdSets(table("held-members"), table("held-groups")), lost=table("lost-workers")
@@ -218,34 +215,10 @@ def create_streams_app(
             if decoded is not None:
                 await send(rule_engine.handle(decoded[1], clock()))
 
-    @app.agent(app.topic(topics.executions, **raw))
-    async def route_executions(stream: Any) -> None:
-        """Re-key execution events by action (scheduler) and by worker (supervisor)."""
-        async for message in stream.events():
-            decoded = first_time(message)
-            if decoded is None:
-                continue
-            value = message.value
-            event, key = decoded[1], str(decoded[1].originator_id)
-            kind = event_name(event)
-            if kind == "execution.requested":
-                routes[key] = {"action": event.action, "worker": None}  # type: ignore[attr-defined]
-                await by_action.send(key=event.action.encode(), value=value)  # type: ignore[attr-defined]
-            elif kind == "execution.claimed" and routes.get(key):
-                routes[key] = {**routes[key], "worker": event.worker}  # type: ignore[attr-defined]
-                await by_worker.send(key=event.worker.encode(), value=value)  # type: ignore[attr-defined]
-            elif kind in ENDING_EVENTS and routes.get(key):
-                route = routes.pop(key)
-                await by_action.send(key=route["action"].encode(), value=value)
-                if route["worker"]:
-                    await by_worker.send(key=route["worker"].encode(), value=value)
-
     @app.agent(by_action)
     async def schedule(stream: Any) -> None:
-        # Re-keyed streams interleave partitions, so positions do not rise here: no
-        # filter (route_executions forwards each event once per delivery it passes).
-        async for value in stream:
-            decoded = decoded_or_none(value)
+        async for event in stream.events():
+            decoded = first_time(event)
             if decoded is not None:
                 await send(scheduler.handle(decoded[1], clock()))
 
@@ -255,7 +228,7 @@ def create_streams_app(
     async def supervise(stream: Any) -> None:
         async for event in stream.events():
             if event.message.topic == topics.by_worker:
-                decoded = decoded_or_none(event.value)
+                decoded = first_time(event)
                 if decoded is not None:
                     await send(claims.handle(decoded[1], clock()))
                 continue
