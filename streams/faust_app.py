@@ -78,47 +78,38 @@ class StreamTopics:
 def tables_of(topics: StreamTopics) -> dict[str, int]:
     """Each table's name and partition count (its changelog topic is `APP_ID-NAME-changelog`)."""
     return {
-        "active-members": topics.by_action_partitions,
-        "active-groups": topics.by_action_partitions,
+        "active": topics.by_action_partitions,
         "heartbeats": 1,
-        "held-members": 1,
-        "held-groups": 1,
+        "held": 1,
         "lost-workers": 1,
     }
 
 
 class TableIdSets:
-    """`IdSets` in two faust tables (group -> member ids, member id -> group).
+    """`IdSets` in one faust table, keyed by member id, valued by group.
 
-    Change it only inside the agent that consumes the tables' partitions: faust writes a
-    table change to the changelog partition of the event being processed.
+    One entry per member, so adding or removing one writes one small changelog message,
+    whatever the size of its group; listing a group's members scans the table (only a
+    lost worker needs that). Change it only inside the agent that consumes the table's
+    partitions: faust writes a change to the changelog partition of the event in hand.
     """
 
-    def __init__(self, members: Any, groups: Any) -> None:
-        self._members = members
-        self._groups = groups
+    def __init__(self, table: Any) -> None:
+        self._table = table
 
     def add(self, group: str, member: UUID) -> None:
-        current = self._members.get(group) or []
-        if str(member) not in current:
-            self._members[group] = [*current, str(member)]
-        self._groups[str(member)] = group
+        if self._table.get(str(member)) != group:
+            self._table[str(member)] = group
 
     def remove(self, member: UUID) -> str | None:
-        group = self._groups.pop(str(member), None)
-        if group is not None:
-            remaining = [m for m in self._members.get(group) or [] if m != str(member)]
-            if remaining:
-                self._members[group] = remaining
-            else:
-                self._members.pop(group, None)
+        group: str | None = self._table.pop(str(member), None)
         return group
 
     def members(self, group: str) -> set[UUID]:
-        return {UUID(m) for m in self._members.get(group) or []}
+        return {UUID(member) for member, g in self._table.items() if g == group}
 
     def groups(self) -> list[str]:
-        return sorted(g for g, members in self._members.items() if members)
+        return sorted(set(self._table.values()))
 
 
 class _QuickFetchThread(faust_aiokafka.AIOKafkaConsumerThread):  # type: ignore[misc]
@@ -180,10 +171,8 @@ def create_streams_app(
     def table(name: str) -> Any:
         return app.Table(name, default=None, partitions=tables_of(topics)[name])
 
-    scheduler = Scheduler(active=TableIdSets(table("active-members"), table("active-groups")))
-    claims = ClaimRegistry(
-        held=TableIdSets(table("held-members"), table("held-groups")), lost=table("lost-workers")
-    )
+    scheduler = Scheduler(active=TableIdSets(table("active")))
+    claims = ClaimRegistry(held=TableIdSets(table("held")), lost=table("lost-workers"))
     heartbeats = table("heartbeats")
     rule_engine, interval_timer = RuleEngine(), IntervalTimer()
     configured = ConfigurationFollower(bootstrap, topics.config, [rule_engine, interval_timer])

@@ -179,23 +179,19 @@ class Succeeded:
     def _run(self) -> None:
         with psycopg.connect(DATABASE, autocommit=True) as connection:
             query = (
-                f'SELECT execution_id::text FROM "{self.schema}".execution_history '
+                f'SELECT execution_id::text, position FROM "{self.schema}".execution_history '
                 "WHERE status = 'succeeded' AND position > %s"
             )
-            last = 0
+            last = 0  # one projector commits rows in position order: nothing lands below
             while not self._stop.is_set():
                 try:
                     rows = connection.execute(query, (last,)).fetchall()
-                    last_row = connection.execute(
-                        f'SELECT max(position) FROM "{self.schema}".execution_history'
-                    ).fetchone()
                 except psycopg.errors.UndefinedTable:
-                    rows, last_row = [], None
+                    rows = []
                 now = time.perf_counter()
-                for (execution_id,) in rows:
+                for execution_id, position in rows:
                     self.seen.setdefault(execution_id, now)
-                if last_row and last_row[0]:
-                    last = max(last, last_row[0] - 200)  # rows commit in position order
+                    last = max(last, position)
                 time.sleep(0.005)
 
     def wait_for(self, ids: list[str], timeout: float) -> None:
