@@ -15,7 +15,9 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine, select
@@ -126,21 +128,26 @@ def run_commands(settings: Settings, stopping: threading.Event) -> None:
     if store is None:
         return
     service = CommandService(store, open_keyring(settings.state_dir))
+    _serve_until_stopped(
+        settings,
+        stopping,
+        lambda: serve_commands(
+            service, settings.kafka_bootstrap, STREAM_TOPICS.commands, DEAD_LETTER_TOPIC, stopping
+        ),
+    )
+    store.close()
+
+
+def _serve_until_stopped(
+    settings: Settings, stopping: threading.Event, serve: Callable[[], Coroutine[Any, Any, None]]
+) -> None:
+    """Run an asyncio consumer loop; if the broker goes away, start it again after a pause."""
     while not stopping.is_set():
         try:
-            asyncio.run(
-                serve_commands(
-                    service,
-                    settings.kafka_bootstrap,
-                    STREAM_TOPICS.commands,
-                    DEAD_LETTER_TOPIC,
-                    stopping,
-                )
-            )
+            asyncio.run(serve())
         except Exception as problem:
             log.error("cannot reach %s: %s; retrying in 2 s", _broker(settings), problem)
             stopping.wait(2.0)
-    store.close()
 
 
 def run_project(settings: Settings, stopping: threading.Event) -> None:
@@ -224,24 +231,21 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
     )
     sender.apply_batch([started(name, pool, clock())])
     configuration = ConfigurationFollower(settings.kafka_bootstrap, STREAM_TOPICS.config, [queue])
-    while not stopping.is_set():
-        try:
-            asyncio.run(
-                serve_worker(
-                    worker,
-                    queue,
-                    settings.kafka_bootstrap,
-                    STREAM_TOPICS.executions,
-                    configuration,
-                    heartbeat,
-                    settings.heartbeat_seconds,
-                    clock,
-                    stopping,
-                )
-            )
-        except Exception as problem:
-            log.error("cannot reach %s: %s; retrying in 2 s", _broker(settings), problem)
-            stopping.wait(2.0)
+    _serve_until_stopped(
+        settings,
+        stopping,
+        lambda: serve_worker(
+            worker,
+            queue,
+            settings.kafka_bootstrap,
+            STREAM_TOPICS.executions,
+            configuration,
+            heartbeat,
+            settings.heartbeat_seconds,
+            clock,
+            stopping,
+        ),
+    )
     sender.close()
 
 

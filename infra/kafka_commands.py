@@ -18,13 +18,11 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 from eventsourcing.persistence import Tracking
-from kafka import KafkaProducer
-from kafka.errors import KafkaError
 
 from attune.commands.models import Command
 from attune.commands.service import CommandService, Outcome
 from attune.commands.wire import UnreadableCommand, decode_command, encode_command, target_of
-from attune.infra.kafka_admin import KafkaUnavailable
+from attune.infra.kafka_publisher import idempotent_producer
 from attune.streams.delivery import apply_until_written
 
 log = logging.getLogger("attune")
@@ -42,19 +40,7 @@ class KafkaCommandSender:
 
     def __init__(self, bootstrap: str, topic: str, timeout_ms: int = 10_000) -> None:
         self.topic = topic
-        try:
-            self._producer = KafkaProducer(
-                bootstrap_servers=bootstrap,
-                acks="all",
-                enable_idempotence=True,
-                linger_ms=2,
-                request_timeout_ms=timeout_ms,
-                bootstrap_timeout_ms=timeout_ms,
-            )
-        except (KafkaError, ValueError) as problem:
-            raise KafkaUnavailable(
-                f"cannot reach the Kafka broker at {bootstrap}: {problem}"
-            ) from None
+        self._producer = idempotent_producer(bootstrap, linger_ms=2, timeout_ms=timeout_ms)
 
     def apply_batch(self, commands: Sequence[Command], tracking: Tracking | None = None) -> Outcome:
         for command in commands:

@@ -11,21 +11,25 @@ from attune.infra.kafka_admin import KafkaUnavailable
 from attune.streams.relay import OutgoingRecord
 
 
+def idempotent_producer(bootstrap: str, linger_ms: int, timeout_ms: int) -> KafkaProducer:
+    """kafka-python's idempotent producer with `acks=all`; `KafkaUnavailable` names the
+    broker it could not reach."""
+    try:
+        return KafkaProducer(
+            bootstrap_servers=bootstrap,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=linger_ms,
+            request_timeout_ms=timeout_ms,
+            bootstrap_timeout_ms=timeout_ms,
+        )
+    except (KafkaError, ValueError) as problem:
+        raise KafkaUnavailable(f"cannot reach the Kafka broker at {bootstrap}: {problem}") from None
+
+
 class KafkaPublisher:
     def __init__(self, bootstrap: str, timeout_ms: int = 10_000) -> None:
-        try:
-            self._producer = KafkaProducer(
-                bootstrap_servers=bootstrap,
-                acks="all",
-                enable_idempotence=True,
-                linger_ms=5,
-                request_timeout_ms=timeout_ms,
-                bootstrap_timeout_ms=timeout_ms,
-            )
-        except (KafkaError, ValueError) as problem:
-            raise KafkaUnavailable(
-                f"cannot reach the Kafka broker at {bootstrap}: {problem}"
-            ) from None
+        self._producer = idempotent_producer(bootstrap, linger_ms=5, timeout_ms=timeout_ms)
 
     def publish(self, records: Sequence[OutgoingRecord]) -> None:
         futures = [

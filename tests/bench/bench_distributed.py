@@ -21,7 +21,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from uuid import uuid4
@@ -46,7 +45,12 @@ from attune.projections.rebuild import dump_tables  # noqa: E402
 from attune.projections.schema import metadata  # noqa: E402
 from attune.projections.storage import create_read_models  # noqa: E402
 from attune.streams.relay import Relay, records_of  # noqa: E402
-from tests.bench.bench_embedded import burst, percentile  # noqa: E402
+from tests.bench.bench_embedded import (  # noqa: E402
+    SucceededWatcher,
+    burst,
+    open_loop,
+    percentile,
+)
 from tests.kafka_broker import tansu_broker  # noqa: E402
 from tests.system.distributed import Cluster  # noqa: E402
 
@@ -166,15 +170,13 @@ def projector_figures(settings: Settings) -> dict[str, float]:
     }
 
 
-class Succeeded:
-    """When each execution first shows as succeeded in the read model (polled every 5 ms)."""
+class Succeeded(SucceededWatcher):
+    """When each execution first shows as succeeded in the PostgreSQL read model."""
 
     def __init__(self, schema: str) -> None:
+        super().__init__(Path())
         self.schema = schema
-        self.seen: dict[str, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self.start()
 
     def _run(self) -> None:
         with psycopg.connect(DATABASE, autocommit=True) as connection:
@@ -193,18 +195,6 @@ class Succeeded:
                     self.seen.setdefault(execution_id, now)
                     last = max(last, position)
                 time.sleep(0.005)
-
-    def wait_for(self, ids: list[str], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not all(i in self.seen for i in ids):
-            if time.monotonic() > deadline:
-                missing = sum(1 for i in ids if i not in self.seen)
-                raise TimeoutError(f"{missing} executions not succeeded after {timeout}s")
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def wait_until_consumed(bootstrap: str, groups: list[str], timeout: float = 300) -> None:
@@ -230,37 +220,6 @@ def wait_until_consumed(bootstrap: str, groups: list[str], timeout: float = 300)
         ends.close()
 
 
-def open_loop(cluster: Cluster, rate: float, seconds: float, seen: Succeeded) -> list[float]:
-    import httpx
-
-    headers = cluster.client().headers
-    total = int(rate * seconds)
-    answered: list[tuple[str, float]] = []
-    lock = threading.Lock()
-    start = time.perf_counter()
-    clients = threading.local()
-
-    def send(k: int) -> None:
-        delay = start + k / rate - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-        if not hasattr(clients, "c"):
-            clients.c = httpx.Client(base_url=cluster.url, timeout=60, headers=headers)
-        response = clients.c.post(
-            "/api/v1/executions", json={"action": "core.noop", "parameters": {}}
-        )
-        answered_at = time.perf_counter()
-        with lock:
-            answered.append((response.json()["id"], answered_at))
-
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(32) as pool:
-        list(pool.map(send, range(total)))
-    seen.wait_for([i for i, _ in answered], timeout=180)
-    return [(seen.seen[i] - t) * 1000 for i, t in answered]
-
-
 def end_to_end_figures(
     workdir: Path, bootstrap: str, burst_size: int, seconds: float
 ) -> dict[str, float]:
@@ -281,7 +240,8 @@ def end_to_end_figures(
         # The read model shows a run succeeded before the stream processors have routed
         # its last events; measure latency from an idle pipeline, not behind the burst.
         wait_until_consumed(bootstrap, ["attune-streams", "attune-commands"])
-        latencies = open_loop(cluster, 0.8 * throughput, seconds, seen)
+        headers = dict(cluster.client().headers)
+        latencies = open_loop(cluster.url, 0.8 * throughput, seconds, seen, headers)
     except BaseException:
         print(cluster.logs(), file=sys.stderr)
         raise

@@ -123,3 +123,23 @@ def write_pack(root: Path, name: str, files: dict[str, str]) -> None:
         path = root / name / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
+
+
+def write_vault_pack(root: Path, received: Path) -> None:
+    """A pack `vault` whose `vault.login` takes a secret `password` and writes the parameters
+    it received (JSON, from stdin) to `received`."""
+    write_pack(
+        root,
+        "vault",
+        {
+            "actions/login.yaml": """\
+            name: login
+            runner_type: local-shell-script
+            entry_point: login.sh
+            parameters:
+              user: {type: string, required: true}
+              password: {type: string, required: true, secret: true}
+            """,
+            "actions/login.sh": f"cat > {received}\necho logged in\n",
+        },
+    )

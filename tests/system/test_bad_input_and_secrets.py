@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.system.harness import ATTUNE, free_port, wait_until, write_pack
+from tests.system.harness import ATTUNE, free_port, wait_until, write_pack, write_vault_pack
 
 pytestmark = pytest.mark.slow
 
@@ -47,21 +47,7 @@ def test_bad_requests_are_refused_clearly_and_write_nothing(attune_up) -> None: 
 def test_a_secret_parameter_reaches_the_action_and_nothing_else(attune_up, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     received = tmp_path / "received.json"
     packs = tmp_path / "run" / "packs"
-    write_pack(
-        packs,
-        "vault",
-        {
-            "actions/login.yaml": """\
-            name: login
-            runner_type: local-shell-script
-            entry_point: login.sh
-            parameters:
-              user: {type: string, required: true}
-              password: {type: string, required: true, secret: true}
-            """,
-            "actions/login.sh": f"cat > {received}\necho logged in\n",
-        },
-    )
+    write_vault_pack(packs, received)
     attune = attune_up("--no-examples")
     with attune.client() as api:
         answer = api.post(

@@ -16,7 +16,7 @@ from kafka import KafkaProducer
 from attune.infra.kafka_topics import TOPICS
 from tests.kafka_broker import read_topics
 from tests.system.distributed import Cluster
-from tests.system.harness import ATTUNE, free_port, wait_until, write_pack
+from tests.system.harness import ATTUNE, free_port, wait_until, write_vault_pack
 
 pytestmark = pytest.mark.slow
 
@@ -28,21 +28,7 @@ def cluster(
     tmp_path: Path, kafka_broker: str, postgres_server: str, postgres_schema: str
 ) -> Iterator[Cluster]:
     received = tmp_path / "received.json"
-    write_pack(
-        tmp_path / "run" / "packs",
-        "vault",
-        {
-            "actions/login.yaml": """\
-            name: login
-            runner_type: local-shell-script
-            entry_point: login.sh
-            parameters:
-              user: {type: string, required: true}
-              password: {type: string, required: true, secret: true}
-            """,
-            "actions/login.sh": f"cat > {received}\necho logged in\n",
-        },
-    )
+    write_vault_pack(tmp_path / "run" / "packs", received)
     cluster = Cluster(tmp_path / "run", postgres_server, postgres_schema, kafka_broker)
     cluster.attune("kafka", "init")
     cluster.start()

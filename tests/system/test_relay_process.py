@@ -15,7 +15,7 @@ from attune.commands import models as m
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.infra.kafka_admin import init_topics
-from attune.infra.kafka_topics import TOPICS
+from attune.infra.kafka_topics import EVENT_STREAMS, STREAM_TOPICS, TOPICS
 from attune.infra.settings import Settings
 from tests.conftest import NOW
 from tests.kafka_broker import read_topics
@@ -74,9 +74,13 @@ def test_the_relay_process_publishes_everything_and_resumes_after_a_kill(
         relay.send_signal(signal.SIGTERM)
         relay.wait(10)
     assert relay.returncode == 0  # a clean stop on SIGTERM
-    found = [int(dict(m.headers)["position"]) for m in read_topics(kafka_broker, TOPICS)]
+    messages = read_topics(kafka_broker, TOPICS)
+    found = [int(dict(m.headers)["position"]) for m in messages if m.topic in EVENT_STREAMS]
     assert set(found) == set(range(1, store.position() + 1)), log.read_text()
     assert len(found) == len(set(found))  # it was killed while idle: nothing twice
+    # Each request is published once more, keyed by its action, for the scheduler.
+    by_action = [m for m in messages if m.topic == STREAM_TOPICS.by_action]
+    assert len(by_action) == 100 and {m.key for m in by_action} == {b"core.noop"}
 
 
 def test_a_write_wakes_the_relay_at_once_through_listen_notify(
