@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -37,6 +37,25 @@ class Outcome:
 
     position: int = 0
     refused: list[tuple[Command, DomainError]] = field(default_factory=list)
+
+
+def handle_each(
+    commands: Sequence[Command],
+    uow: UnitOfWork,
+    secrets: SecretBox,
+    applied: Callable[[Command], None] = lambda _: None,
+) -> Outcome:
+    """Run each command's handler on `uow`; a refused command is reported and skipped,
+    `applied` is told of each accepted one. Nothing is recorded."""
+    outcome = Outcome()
+    for command in commands:
+        try:
+            HANDLERS[type(command)](command, uow, secrets)
+        except DomainError as refusal:
+            outcome.refused.append((command, refusal))
+        else:
+            applied(command)
+    return outcome
 
 
 class CommandService:
@@ -64,12 +83,7 @@ class CommandService:
     def _apply_batch(self, commands: Sequence[Command], tracking: Tracking | None) -> Outcome:
         for attempt in range(MAX_ATTEMPTS):
             uow = UnitOfWork(self.store)
-            outcome = Outcome()
-            for command in commands:
-                try:
-                    HANDLERS[type(command)](command, uow, self.secrets)
-                except DomainError as refusal:
-                    outcome.refused.append((command, refusal))
+            outcome = handle_each(commands, uow, self.secrets)
             try:
                 outcome.position = self._record(uow, tracking)
                 return outcome

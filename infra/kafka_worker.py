@@ -30,11 +30,8 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from attune.commands import models as m
 from attune.domain.events import AttuneEvent, event_name
 from attune.streams.claims import ENDING_EVENTS
-from attune.streams.configuration_follower import (
-    ConfigurationFollower,
-    FirstDelivery,
-    decoded_or_none,
-)
+from attune.streams.configuration_follower import ConfigurationFollower
+from attune.streams.delivered_events import FirstDelivery, decoded_or_none
 from attune.streams.worker import Worker, WorkQueue
 
 log = logging.getLogger("attune")

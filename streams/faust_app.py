@@ -42,11 +42,8 @@ from attune.commands.models import Command
 from attune.commands.wire import encode_command, target_of
 from attune.domain.events import AttuneEvent
 from attune.streams.claims import ClaimRegistry
-from attune.streams.configuration_follower import (
-    ConfigurationFollower,
-    FirstDelivery,
-    decoded_or_none,
-)
+from attune.streams.configuration_follower import ConfigurationFollower
+from attune.streams.delivered_events import FirstDelivery, decoded_or_none
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import Scheduler
 from attune.streams.timers import IntervalTimer

@@ -20,10 +20,9 @@ from datetime import UTC, datetime
 
 from eventsourcing.persistence import Tracking
 
-from attune.commands.handlers import HANDLERS
 from attune.commands.models import Command
 from attune.commands.ports import SecretBox
-from attune.commands.service import Outcome
+from attune.commands.service import Outcome, handle_each
 from attune.commands.store import EventStore
 from attune.commands.unit_of_work import UnitOfWork
 from attune.domain.errors import DomainError
@@ -171,24 +170,21 @@ class DryRunBus:
         self.writing: Counter[str] = Counter()
 
     def apply_batch(self, commands: Sequence[Command], tracking: Tracking | None = None) -> Outcome:
-        outcome = Outcome()
         uow = UnitOfWork(self.store)
         pending = 0
+
+        def count_if_writing(command: Command) -> None:
+            nonlocal pending
+            now_pending = sum(len(a.pending_events) for a in uow.changed())
+            if now_pending > pending:
+                self.writing[type(command).__name__] += 1
+            pending = now_pending
+
         try:
-            for command in commands:
-                try:
-                    HANDLERS[type(command)](command, uow, self.secrets)
-                except DomainError as refusal:
-                    outcome.refused.append((command, refusal))
-                    continue
-                now_pending = sum(len(a.pending_events) for a in uow.changed())
-                if now_pending > pending:
-                    self.writing[type(command).__name__] += 1
-                pending = now_pending
+            return handle_each(commands, uow, self.secrets, count_if_writing)
         finally:
             # The handlers changed cached aggregates in place; they are not the truth.
             self.store.forget_cached()
-        return outcome
 
 
 class DryRunPublisher:

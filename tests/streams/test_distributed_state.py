@@ -9,7 +9,7 @@ from aiokafka import TopicPartition
 
 from attune.domain.execution import Execution
 from attune.infra.kafka_worker import OpenExecutions
-from attune.streams.configuration_follower import FirstDelivery
+from attune.streams.delivered_events import FirstDelivery
 from attune.streams.faust_app import TableIdSets
 from tests.streams.events import CAUSE
 
