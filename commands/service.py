@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from attune.commands.group_commit import GroupCommitter, Pending
-from attune.commands.handlers import HANDLERS
+from attune.commands.handlers import HANDLERS, aggregates_read
 from attune.commands.models import Command
 from attune.commands.ports import SecretBox
 from attune.commands.store import EventStore
@@ -48,6 +48,7 @@ def handle_each(
     """Run each command's handler on `uow`; a refused command is reported and skipped,
     `applied` is told of each accepted one. Nothing is recorded."""
     outcome = Outcome()
+    uow.preload(aggregates_read(commands))
     for command in commands:
         try:
             HANDLERS[type(command)](command, uow, secrets)
@@ -110,6 +111,7 @@ class CommandService:
         for attempt in range(MAX_ATTEMPTS):
             uow = UnitOfWork(self.store)
             refused: dict[int, Exception] = {}
+            uow.preload(aggregates_read(p.command for p in group))
             for index, pending in enumerate(group):
                 try:
                     HANDLERS[type(pending.command)](pending.command, uow, self.secrets)

@@ -17,9 +17,15 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 import orjson
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    project_aggregate,
+)
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
+    AggregateRecorder,
     Mapper,
     Notification,
     ProcessRecorder,
@@ -27,7 +33,9 @@ from eventsourcing.persistence import (
     Tracking,
     Transcoder,
 )
+from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.utils import get_topic
+from psycopg.sql import SQL, Identifier
 
 from attune.domain.catalogue import EVENT_TYPES  # importing it registers every event topic
 from attune.domain.events import AttuneAggregate, AttuneEvent
@@ -166,6 +174,29 @@ class EventStore(Application):
         except AggregateNotFoundError:
             return None
 
+    def load_many(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, AttuneAggregate | None]:
+        """Like `load` for each id, in one query where the recorder allows (PostgreSQL):
+        a batch of commands touching many aggregates makes one round trip, not one each."""
+        stored = _select_events_of(self.recorder, aggregate_ids)
+        if stored is None:
+            return {i: self.load(i) for i in aggregate_ids}
+        cache = self.repository.cache
+        loaded: dict[UUID, AttuneAggregate | None] = {}
+        for aggregate_id in aggregate_ids:
+            try:
+                loaded[aggregate_id] = cache.get(aggregate_id) if cache else None
+            except KeyError:
+                loaded[aggregate_id] = None
+        for event in map(self.mapper.to_domain_event, stored):
+            current = loaded[event.originator_id]
+            if current is None or event.originator_version > current.version:
+                loaded[event.originator_id] = project_aggregate(current, [event])
+        if cache:
+            for aggregate_id, aggregate in loaded.items():
+                if aggregate is not None:
+                    cache.put(aggregate_id, aggregate)
+        return loaded
+
     def forget_cached(self) -> None:
         """Empty the aggregate cache (after another writer changed aggregates we cached)."""
         self._repository = self.construct_repository()
@@ -187,3 +218,30 @@ class EventStore(Application):
 
     def tracked_position(self, processor: str) -> int:
         return self.process_recorder.max_tracking_id(processor) or 0
+
+
+def _select_events_of(
+    recorder: AggregateRecorder, aggregate_ids: Sequence[UUID]
+) -> list[StoredEvent] | None:
+    """Every stored event of these aggregates, in version order per aggregate; None if
+    the recorder has no such query (then each aggregate is loaded alone)."""
+    if not isinstance(recorder, PostgresAggregateRecorder):
+        return None
+    statement = SQL(
+        "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
+        "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
+    ).format(
+        schema=Identifier(recorder.datastore.schema),
+        table=Identifier(recorder.events_table_name),
+    )
+    with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
+        cursor.execute(statement, (list(aggregate_ids),), prepare=True)
+        return [
+            StoredEvent(
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in cursor.fetchall()
+        ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeVar
 from uuid import UUID
 
@@ -17,6 +18,12 @@ class UnitOfWork:
     def __init__(self, store: EventStore) -> None:
         self._store = store
         self._aggregates: dict[UUID, AttuneAggregate | None] = {}
+
+    def preload(self, aggregate_ids: Iterable[UUID]) -> None:
+        """Load these aggregates together (one query on PostgreSQL) before handlers ask."""
+        missing = [i for i in dict.fromkeys(aggregate_ids) if i not in self._aggregates]
+        if missing:
+            self._aggregates.update(self._store.load_many(missing))
 
     def get(self, kind: type[A], aggregate_id: UUID) -> A | None:
         if aggregate_id not in self._aggregates:
