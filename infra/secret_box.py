@@ -14,6 +14,7 @@ sealed then fail to open, naming it, and everything else works on.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -138,5 +139,6 @@ def open_keyring(state_dir: Path) -> AesGcmSecretBox:
     first = state_dir / FIRST_KEY
     if not first.exists() and not (state_dir / KEYS).exists():
         state_dir.mkdir(parents=True, exist_ok=True)
-        write_private_file(first, AESGCM.generate_key(bit_length=256), replace=False)
+        with contextlib.suppress(FileExistsError):  # a process starting beside us was first
+            write_private_file(first, AESGCM.generate_key(bit_length=256), replace=False)
     return AesGcmSecretBox(state_dir)

@@ -43,7 +43,10 @@ def load_or_create_signing_key(path: Path) -> bytes:
     if path.exists():
         return path.read_bytes()
     key = secrets.token_bytes(32)
-    write_private_file(path, key)
+    try:
+        write_private_file(path, key, replace=False)
+    except FileExistsError:  # a process starting beside us was first: share its key
+        return path.read_bytes()
     return key
 
 
