@@ -58,5 +58,16 @@ class KeyOut(BaseModel):
         )
 
 
+class SealedKey(BaseModel):
+    """A key as stored, for a worker to resolve a reference: an encrypted value stays
+    sealed (the worker opens it with the keyring, just before the action gets it)."""
+
+    name: str
+    scope: KeyScope
+    owner: str | None
+    value: Any = Field(description="The value, or its AES-256-GCM ciphertext if encrypted.")
+    encrypted: bool
+
+
 class KeyPage(Page[KeyOut]):
     pass

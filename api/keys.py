@@ -3,7 +3,9 @@
 Reading needs `key:read` and shows encrypted values as ********; `?decrypt=true` needs
 `key:decrypt` as well and is recorded (`key.revealed`) for the audit. Writing needs
 `key:write`. Pack keys are limited to the packs the caller's grants cover; user keys are
-the caller's own (admins, with `identity:read`, see everyone's).
+the caller's own (admins, with `identity:read`, see everyone's). Distributed workers
+resolve keystore references with `key:resolve` (the `worker` role): any key, an encrypted
+value still sealed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pydantic import BaseModel
 
 from attune.api.access import Caller, cause_of, requires
 from attune.api.dependencies import ApiServices, Services
-from attune.api.key_models import KeyIn, KeyOut, KeyPage
+from attune.api.key_models import KeyIn, KeyOut, KeyPage, SealedKey
 from attune.api.pagination import PageWindow, page_of
 from attune.commands.errors import UnknownEntity
 from attune.commands.keystore import DeleteKey, KeyCommand, RevealKey, SetKey
@@ -113,6 +115,28 @@ def get_key_value(
         raise HTTPException(403, f"{caller.login} lacks the permission key:decrypt")
     services.commands.execute(reveal)  # recorded for the audit before anything is shown
     return KeyOut.decrypted(_row(services, reveal), services.commands.secrets)
+
+
+@router.get("/{scope}/{name}/sealed")
+def get_sealed_key(
+    scope: KeyScope,
+    name: str,
+    services: Services,
+    _caller: Annotated[Caller, requires("key:resolve")],
+    owner: Owner = None,
+) -> SealedKey:
+    """A key as stored, for a worker resolving a `{{ keystore.NAME }}` reference of a run
+    (the run's requester and pack decide the owner; the worker checks the search order)."""
+    if scope == KeyScope.SYSTEM:
+        owner = None
+    elif not owner:
+        raise HTTPException(422, f"a {scope} key needs ?owner=")
+    with services.read_engine.connect() as connection:
+        row = get_key(connection, name, scope, owner, services.clock())
+    if row is None:
+        address = f"{scope} key '{name}'" + (f" of '{owner}'" if owner else "")
+        raise HTTPException(404, f"no {address}")
+    return SealedKey.model_validate(row)
 
 
 @router.put("/{scope}/{name}")

@@ -31,7 +31,7 @@ RESOURCES = (
     "apikey",
     "audit",
 )
-VERBS = ("read", "write", "execute", "cancel", "respond", "decrypt", "send")
+VERBS = ("read", "write", "execute", "cancel", "respond", "decrypt", "send", "resolve")
 PERMISSION_PATTERN = r"^(\*|[a-z]+):(\*|[a-z]+)$"
 
 _OBSERVER = [
@@ -58,6 +58,8 @@ BUILT_IN_ROLES: dict[str, list[str]] = {
         "webhook:send",
     ],
     "observer": _OBSERVER,
+    # Distributed workers' service account: keystore references of the runs they hand over.
+    "worker": ["key:resolve"],
 }
 
 

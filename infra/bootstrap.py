@@ -60,6 +60,7 @@ log = logging.getLogger("attune")
 
 Clock = Callable[[], datetime]
 FIRST_ADMIN = "admin"
+WORKER_ACCOUNT = "attune-worker"  # the service account of distributed workers
 
 
 def utc_now() -> datetime:
@@ -132,7 +133,37 @@ def ensure_local_cli_token(
     commands: CommandService, store: EventStore, settings: Settings, clock: Clock
 ) -> None:
     """Keep a live admin API key in the state directory (0600) for the CLI on this machine."""
-    path = settings.cli_token_file
+    _ensure_api_key_file(commands, store, settings.cli_token_file, FIRST_ADMIN, "local-cli", clock)
+
+
+def ensure_worker_token(
+    commands: CommandService, store: EventStore, settings: Settings, clock: Clock
+) -> None:
+    """Keep a live API key of the `attune-worker` service account (role `worker`) in the
+    state directory (0600): distributed workers resolve keystore references with it."""
+    if store.load(Identity.id_for(WORKER_ACCOUNT)) is None:
+        commands.execute(
+            m.CreateIdentity(
+                actor="attune",
+                at=clock(),
+                login=WORKER_ACCOUNT,
+                kind=IdentityKind.SERVICE,
+                roles=["worker"],
+            )
+        )
+    _ensure_api_key_file(
+        commands, store, settings.worker_token_file, WORKER_ACCOUNT, "workers", clock
+    )
+
+
+def _ensure_api_key_file(
+    commands: CommandService,
+    store: EventStore,
+    path: Path,
+    login: str,
+    name: str,
+    clock: Clock,
+) -> None:
     if path.exists():
         parsed = parse_api_key(path.read_text().strip())
         key = None if parsed is None else store.load(parsed[0])
@@ -143,12 +174,7 @@ def ensure_local_cli_token(
     api_key, secret_hash = new_api_key(key_id)
     commands.execute(
         m.CreateApiKey(
-            actor="attune",
-            at=now,
-            key_id=key_id,
-            login=FIRST_ADMIN,
-            name="local-cli",
-            secret_hash=secret_hash,
+            actor="attune", at=now, key_id=key_id, login=login, name=name, secret_hash=secret_hash
         )
     )
     write_private_file(path, api_key.encode())

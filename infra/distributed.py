@@ -19,6 +19,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy import Engine, select
 
@@ -26,10 +27,12 @@ from attune.api.app import create_app
 from attune.api.dependencies import ApiServices
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
+from attune.infra.api_keystore import ApiKeyFinder, worker_token
 from attune.infra.bootstrap import (
     Clock,
     ensure_first_admin,
     ensure_local_cli_token,
+    ensure_worker_token,
     open_read_engine,
     open_store,
     pack_directories,
@@ -106,6 +109,7 @@ def build_api(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     if password:
         log.warning("created the first admin: login 'admin', password '%s' (shown once)", password)
     ensure_local_cli_token(commands, store, settings, clock)
+    ensure_worker_token(commands, store, settings, clock)
     loaded, problems = load_packs(pack_directories(settings))
     for problem in [*problems, *register_packs(commands, loaded, clock)]:
         log.error("pack problem: %s", problem)
@@ -212,9 +216,6 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
         value = heartbeat_message(name, pool, state, clock())
         sender.send_raw([(STREAM_TOPICS.liveness, name.encode(), value)])
 
-    def no_keystore(*_: object) -> None:
-        raise LookupError("keystore references are not available to distributed workers yet")
-
     queue = WorkQueue(pool)
     worker = Worker(
         name,
@@ -225,7 +226,11 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
         settings.base_url,
         clock,
         issue_token=TokenService(load_or_create_signing_key(settings.signing_key_file)).execution,
-        find_key=no_keystore,
+        find_key=ApiKeyFinder(
+            httpx.Client(base_url=settings.base_url, timeout=30),
+            worker_token(settings),
+            str(settings.worker_token_file),
+        ),
         concurrency=settings.worker_concurrency,
         claims_confirmed_by_log=True,
     )

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     retention_days: int = 90
     # The first admin's password; generated and printed once when unset.
     admin_password: SecretStr | None = None
+    worker_token: SecretStr | None = None  # a service account's API key with `key:resolve`
 
     @classmethod
     def settings_customise_sources(
@@ -75,6 +76,12 @@ class Settings(BaseSettings):
     def cli_token_file(self) -> Path:
         """The local admin's API key, so the CLI on this machine needs no login."""
         return self.state_dir / "cli-token"
+
+    @property
+    def worker_token_file(self) -> Path:
+        """The workers' service-account API key, kept by `attune api` (ATTUNE_WORKER_TOKEN
+        overrides it)."""
+        return self.state_dir / "worker-token"
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """These settings with command-line options applied (None means 'not given')."""

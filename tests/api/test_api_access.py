@@ -82,6 +82,7 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/audit"): {},
     ("GET", "/api/v1/keys"): {},
     ("GET", "/api/v1/keys/{scope}/{name}"): {"path": {"scope": "system", "name": "spare"}},
+    ("GET", "/api/v1/keys/{scope}/{name}/sealed"): {"path": {"scope": "system", "name": "spare"}},
     ("PUT", "/api/v1/keys/{scope}/{name}"): {
         "path": {"scope": "system", "name": "written"},
         "json": {"value": "v"},
@@ -125,7 +126,7 @@ def world(
 ) -> dict[str, Any]:
     """The admin's client, and an API key for one user per built-in role."""
     keys = {"admin": admin_key}
-    for n, role in enumerate(("operator", "observer")):
+    for n, role in enumerate(("operator", "observer", "worker")):
         commands.execute(
             m.CreateIdentity(
                 actor="t",

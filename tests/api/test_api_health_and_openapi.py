@@ -60,6 +60,7 @@ def test_openapi_lists_every_route_with_named_operations(client: TestClient) -> 
         ("GET", "/api/v1/audit"): "list_audit",
         ("GET", "/api/v1/keys"): "list_key_values",
         ("GET", "/api/v1/keys/{scope}/{name}"): "get_key_value",
+        ("GET", "/api/v1/keys/{scope}/{name}/sealed"): "get_sealed_key",
         ("PUT", "/api/v1/keys/{scope}/{name}"): "set_key_value",
         ("DELETE", "/api/v1/keys/{scope}/{name}"): "delete_key_value",
     }

@@ -21,6 +21,7 @@ from tests.system.harness import ATTUNE, free_port, wait_until, write_vault_pack
 pytestmark = pytest.mark.slow
 
 SECRET = "distributed-Secret-Value-4417"
+KEY_SECRET = "keystore-Secret-Value-9931"
 
 
 @pytest.fixture
@@ -68,6 +69,25 @@ def test_rules_and_requests_run_through_every_process(
         )
         assert login.status_code == 202, login.text
         wait_until(lambda: succeeded(api, login.json()["id"]), timeout=60)
+        assert f'"password": "{SECRET}"' in (tmp_path / "received.json").read_text()
+
+        # ... so does a keystore reference, which the worker resolves through the API as
+        # the workers' service account (the encrypted value travels sealed) ...
+        key = api.put(
+            "/api/v1/keys/pack/vault_password",
+            params={"owner": "vault"},
+            json={"value": KEY_SECRET, "encrypted": True},
+        )
+        assert key.status_code == 200, key.text
+        referring = api.post(
+            "/api/v1/executions",
+            json={
+                "action": "vault.login",
+                "parameters": {"user": "ops", "password": "{{ keystore.vault_password }}"},
+            },
+        )
+        wait_until(lambda: succeeded(api, referring.json()["id"]), timeout=60)
+        assert f'"password": "{KEY_SECRET}"' in (tmp_path / "received.json").read_text()
 
         # ... and the hello-world rule's timer fires through the faust app.
         def hello_world():  # type: ignore[no-untyped-def]
@@ -79,10 +99,10 @@ def test_rules_and_requests_run_through_every_process(
         [hello, *_] = wait_until(hello_world, timeout=40)
         assert hello["result"]["stdout"] == "hello, world"
 
-    assert f'"password": "{SECRET}"' in (tmp_path / "received.json").read_text()
     cluster.stop()  # so that the topics stop growing (heartbeats, timer ticks) while read
     messages = read_topics(kafka_broker, TOPICS)
-    assert messages and all(SECRET.encode() not in (m.value or b"") for m in messages)
+    for secret in (SECRET.encode(), KEY_SECRET.encode()):
+        assert messages and all(secret not in (m.value or b"") for m in messages)
     [dead] = [json.loads(m.value) for m in messages if m.topic == "attune.dead-letter"]
     assert dead["topic"] == "attune.commands" and dead["offset"] >= 0
     assert "unknown command type 'LaunchMissiles'" in dead["reason"]
@@ -91,7 +111,8 @@ def test_rules_and_requests_run_through_every_process(
         stored = connection.execute(
             f'SELECT state FROM "{postgres_schema}".attune_events'
         ).fetchall()
-    assert all(SECRET.encode() not in bytes(state) for (state,) in stored)
+    for secret in (SECRET.encode(), KEY_SECRET.encode()):
+        assert all(secret not in bytes(state) for (state,) in stored)
     assert "not a domain event" not in cluster.logs()  # every process read every event
 
 
