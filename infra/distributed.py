@@ -43,7 +43,7 @@ from attune.infra.credentials import LocalCredentials
 from attune.infra.databases import database_address
 from attune.infra.kafka_commands import KafkaCommandSender, serve_commands
 from attune.infra.kafka_publisher import KafkaPublisher
-from attune.infra.kafka_topics import STREAM_TOPICS, topic_of_event
+from attune.infra.kafka_topics import STREAM_TOPICS, execution_rekeying, topic_of_event
 from attune.infra.kafka_worker import heartbeat_message, serve_worker, started, worker_name
 from attune.infra.pack_loader import entry_point_path, load_packs
 from attune.infra.projection_runner import COALESCE_SECONDS
@@ -56,7 +56,7 @@ from attune.projections.projector import DEFAULT_NAME, Projector
 from attune.projections.schema import projection_position
 from attune.streams.configuration_follower import ConfigurationFollower
 from attune.streams.faust_app import create_streams_app
-from attune.streams.relay import ExecutionRekeying, Relay
+from attune.streams.relay import Relay
 from attune.streams.worker import Worker, WorkQueue
 
 log = logging.getLogger("attune")
@@ -266,8 +266,7 @@ def run_relay(settings: Settings, stopping: threading.Event) -> None:
         )
         if publisher is None:
             break
-        rekeying = ExecutionRekeying(STREAM_TOPICS.by_action, STREAM_TOPICS.by_worker, store.load)
-        relay = Relay(store, publisher, topic_of_event, rekeying=rekeying)
+        relay = Relay(store, publisher, topic_of_event, rekeying=execution_rekeying(store.load))
         log.info(
             "relaying the log from position %d to %s", relay.position, settings.kafka_bootstrap
         )

@@ -8,9 +8,13 @@ aggregate's events stay in order. `docs/topics.md` lists the same topics (a test
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
 
 from attune.streams.faust_app import APP_ID, StreamTopics, tables_of
+from attune.streams.relay import ExecutionRekeying
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,12 @@ TOPICS += tuple(
     Topic(f"{APP_ID}-{table}-changelog", partitions, "table key", f"faust table `{table}`")
     for table, partitions in tables_of(STREAM_TOPICS).items()
 ) + (Topic(f"{APP_ID}-__assignor-__leader", 1, "-", "faust leader election (interval timers)"),)
+
+
+def execution_rekeying(load: Callable[[UUID], Any]) -> ExecutionRekeying:
+    """The relay's re-keyed copies of execution events, onto this catalogue's topics."""
+    return ExecutionRekeying(STREAM_TOPICS.by_action, STREAM_TOPICS.by_worker, load)
+
 
 _STREAM_OF_AGGREGATE = {
     aggregate: topic for topic, aggregates in EVENT_STREAMS.items() for aggregate in aggregates

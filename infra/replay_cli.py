@@ -58,7 +58,7 @@ def relay_republish(
     """Publish a range of the log to Kafka again, as the relay does (its position stays)."""
     from attune.infra.kafka_admin import KafkaUnavailable
     from attune.infra.kafka_publisher import KafkaPublisher
-    from attune.infra.kafka_topics import topic_of_event
+    from attune.infra.kafka_topics import execution_rekeying, topic_of_event
     from attune.streams.replay import DryRunPublisher, republish
 
     settings = settings_of(ctx).with_overrides(state_dir=state_dir)
@@ -77,15 +77,23 @@ def relay_republish(
             except KafkaUnavailable as problem:
                 raise click.ClickException(str(problem)) from None
         with _progress_bar("republishing", first, last) as progress:
-            sent = republish(
-                store, kafka or DryRunPublisher(), topic_of_event, first, last, progress=progress
+            events, sent = republish(
+                store,
+                kafka or DryRunPublisher(),
+                topic_of_event,
+                first,
+                last,
+                progress=progress,
+                rekeying=execution_rekeying(store.load),
             )
     finally:
         if kafka is not None:
             kafka.close()
         store.close()
     verb = "would republish" if dry_run else "republished"
-    click.echo(f"{verb} {sum(sent.values())} events (positions {first} to {last})")
+    click.echo(
+        f"{verb} {events} events as {sum(sent.values())} records (positions {first} to {last})"
+    )
     _echo_counts(sent)
     if dry_run:
         click.echo("dry run: nothing was published")

@@ -28,7 +28,7 @@ from attune.commands.unit_of_work import UnitOfWork
 from attune.domain.errors import DomainError
 from attune.domain.events import AttuneEvent
 from attune.streams.ports import CommandBus, EventLog, Processor
-from attune.streams.relay import OutgoingRecord, Publisher, records_of
+from attune.streams.relay import ExecutionRekeying, OutgoingRecord, Publisher, records_of
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import Scheduler
 
@@ -202,15 +202,18 @@ def republish(
     last: int,
     batch_size: int = 1000,
     progress: Progress = _ignore,
-) -> Counter[str]:
-    """Publish the events from `first` to `last` as the relay does; count them per topic.
+    rekeying: ExecutionRekeying | None = None,
+) -> tuple[int, Counter[str]]:
+    """Publish the events from `first` to `last` as the relay does, re-keyed copies
+    included; return how many events, and how many records went to each topic.
 
     The relay's recorded position stays where it is.
     """
-    published: Counter[str] = Counter()
+    events, published = 0, Counter[str]()
     for batch in log_range(log, first, last, batch_size):
-        records = records_of(batch, topic_of)
+        records = records_of(batch, topic_of, rekeying)
         publisher.publish(records)
+        events += len(batch)
         published.update(r.topic for r in records)
         progress(batch[-1][0])
-    return published
+    return events, published

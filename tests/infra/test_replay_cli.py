@@ -211,7 +211,7 @@ def test_relay_republish_sends_the_range_again_as_the_relay_did_and_leaves_its_p
     )
 
     output = succeeded(result)
-    assert f"republished 4 events (positions {end - 4} to {end - 1})" in output
+    assert f"republished 4 events as 4 records (positions {end - 4} to {end - 1})" in output
     assert "  attune.events.trigger: 4" in output
     assert "republishing" in result.stderr
     assert store.tracked_position("relay") == end
@@ -240,7 +240,7 @@ def test_a_dry_run_of_relay_republish_counts_per_topic_and_publishes_nothing(
             "--dry-run",
         )
     )
-    assert f"would republish {end} events (positions 1 to {end})" in output
+    assert f"would republish {end} events as {end} records (positions 1 to {end})" in output
     assert "  attune.events.trigger: 1" in output and "  attune.events.config: " in output
     assert read_topics(kafka_broker, TOPICS) == []
     assert store.tracked_position("relay") == 0

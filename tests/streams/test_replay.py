@@ -15,7 +15,7 @@ from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.definitions import RuleDefinition
 from attune.domain.events import event_name
-from attune.infra.kafka_topics import topic_of_event
+from attune.infra.kafka_topics import execution_rekeying, topic_of_event
 from attune.infra.secret_box import AesGcmSecretBox
 from attune.streams.relay import OutgoingRecord, records_of
 from attune.streams.replay import (
@@ -214,8 +214,43 @@ def test_a_republish_sends_the_relays_records_for_the_range_only(
 
     batch = [pe for b in log_range(store, end - 3, end - 1, 10) for pe in b]
     assert publisher.sent == records_of(batch, topic_of_event)
-    assert sent == Counter({"attune.events.trigger": 3})
+    assert sent == (3, Counter({"attune.events.trigger": 3}))
     assert reached == [end - 2, end - 1]
-    assert republish(store, DryRunPublisher(), topic_of_event, 1, end) == Counter(
-        topic_of_event(event_name(e)) for _, e in store.read(0, 100)
+    assert republish(store, DryRunPublisher(), topic_of_event, 1, end) == (
+        end,
+        Counter(topic_of_event(event_name(e)) for _, e in store.read(0, 100)),
     )
+
+
+def test_a_republish_sends_the_re_keyed_copies_of_execution_events_too(
+    store: EventStore, commands: CommandService
+) -> None:
+    """The scheduler and the supervisor read copies keyed by action and by worker; a range
+    that starts after a run's request still gets its end's copies (from the store)."""
+    run = UUID(int=(0x019B << 112) | (7 << 76) | 1)
+    at = {"actor": "t", "at": NOW, "execution_id": run}
+    commands.execute(m.RequestExecution(**at, action="core.noop"))
+    requested = store.position()
+    commands.apply_batch([m.ScheduleExecution(**at, pool="local")])
+    commands.apply_batch([m.ClaimExecution(**at, worker="w1")])
+    commands.apply_batch([m.CompleteExecution(**at, worker="w1", outcome="succeeded")])
+    end = store.position()
+    publisher = RecordingPublisher()
+
+    events, sent = republish(
+        store,
+        publisher,
+        topic_of_event,
+        requested + 1,
+        end,
+        rekeying=execution_rekeying(store.load),
+    )
+
+    assert events == 3  # scheduled, claimed, succeeded
+    copies = [(r.topic, r.key, r.position) for r in publisher.sent if "streams" in r.topic]
+    assert copies == [
+        ("attune.streams.executions-by-worker", b"w1", end - 1),  # the claim
+        ("attune.streams.executions-by-action", b"core.noop", end),  # the end, both ways
+        ("attune.streams.executions-by-worker", b"w1", end),
+    ]
+    assert sent["attune.events.execution"] == 3
