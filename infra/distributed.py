@@ -44,7 +44,13 @@ from attune.infra.databases import database_address
 from attune.infra.kafka_commands import KafkaCommandSender, serve_commands
 from attune.infra.kafka_publisher import KafkaPublisher
 from attune.infra.kafka_topics import STREAM_TOPICS, execution_rekeying, topic_of_event
-from attune.infra.kafka_worker import heartbeat_message, serve_worker, started, worker_name
+from attune.infra.kafka_worker import (
+    OwnLoss,
+    heartbeat_message,
+    serve_worker,
+    started,
+    worker_name,
+)
 from attune.infra.pack_loader import entry_point_path, load_packs
 from attune.infra.projection_runner import COALESCE_SECONDS
 from attune.infra.secret_box import open_keyring
@@ -54,14 +60,15 @@ from attune.infra.store_wakeup import StoreWakeUp
 from attune.infra.tokens import TokenService, load_or_create_signing_key
 from attune.projections.projector import DEFAULT_NAME, Projector
 from attune.projections.schema import projection_position
-from attune.streams.configuration_follower import ConfigurationFollower
 from attune.streams.faust_app import create_streams_app
 from attune.streams.relay import Relay
+from attune.streams.stream_follower import StreamFollower
 from attune.streams.worker import Worker, WorkQueue
 
 log = logging.getLogger("attune")
 
 DEAD_LETTER_TOPIC = "attune.dead-letter"
+WORKER_TOPIC = topic_of_event("worker.lost")
 POSITION_POLL_SECONDS = 0.01
 
 
@@ -235,7 +242,18 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
         claims_confirmed_by_log=True,
     )
     sender.apply_batch([started(name, pool, clock())])
-    configuration = ConfigurationFollower(settings.kafka_bootstrap, STREAM_TOPICS.config, [queue])
+    lost: list[str] = []
+
+    def stop_when_lost(reason: str) -> None:
+        log.error("this worker (%s) was declared lost: %s; it stops taking work", name, reason)
+        lost.append(reason)
+        stopping.set()
+
+    configuration = StreamFollower(
+        settings.kafka_bootstrap,
+        [STREAM_TOPICS.config, WORKER_TOPIC],
+        [queue, OwnLoss(name, stop_when_lost)],
+    )
     _serve_until_stopped(
         settings,
         stopping,
@@ -252,6 +270,11 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
         ),
     )
     sender.close()
+    if lost:
+        raise SystemExit(
+            f"worker {name} was declared lost ({lost[0]}); "
+            "start it again to serve the pool under a new name"
+        )
 
 
 def run_relay(settings: Settings, stopping: threading.Event) -> None:

@@ -29,12 +29,31 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
 from attune.commands import models as m
 from attune.domain.events import AttuneEvent, event_name
+from attune.domain.worker import Worker as WorkerRecord
 from attune.streams.claims import ENDING_EVENTS
-from attune.streams.configuration_follower import ConfigurationFollower
 from attune.streams.delivered_events import FirstDelivery, decoded_or_none
+from attune.streams.stream_follower import StreamFollower
 from attune.streams.worker import Worker, WorkQueue
 
 log = logging.getLogger("attune")
+
+
+class OwnLoss:
+    """Watches the worker stream for this worker's own `worker.lost`.
+
+    A worker that paused longer than the liveness limit is declared lost while alive: its
+    claims are refused from then on, so it must stop taking work (a restart serves the
+    pool again under a new name).
+    """
+
+    def __init__(self, name: str, on_lost: Callable[[str], None]) -> None:
+        self._id = WorkerRecord.id_for(name)
+        self._on_lost = on_lost
+
+    def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
+        if event_name(event) == "worker.lost" and event.originator_id == self._id:
+            self._on_lost(event.reason)  # type: ignore[attr-defined]
+        return []
 
 
 def worker_name(pool: str) -> str:
@@ -99,7 +118,7 @@ async def serve_worker(
     queue: WorkQueue,
     bootstrap: str,
     executions_topic: str,
-    configuration: ConfigurationFollower,
+    configuration: StreamFollower,
     heartbeat: Callable[[str], None],
     heartbeat_seconds: float,
     clock: Callable[[], datetime],

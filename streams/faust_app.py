@@ -42,10 +42,10 @@ from attune.commands.models import Command
 from attune.commands.wire import encode_command, target_of
 from attune.domain.events import AttuneEvent
 from attune.streams.claims import ClaimRegistry
-from attune.streams.configuration_follower import ConfigurationFollower
 from attune.streams.delivered_events import FirstDelivery, decoded_or_none
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import Scheduler
+from attune.streams.stream_follower import StreamFollower
 from attune.streams.timers import IntervalTimer
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ def create_streams_app(
     claims = ClaimRegistry(held=TableIdSets(table("held")), lost=table("lost-workers"))
     heartbeats = table("heartbeats")
     rule_engine, interval_timer = RuleEngine(), IntervalTimer()
-    configured = ConfigurationFollower(bootstrap, topics.config, [rule_engine, interval_timer])
+    configured = StreamFollower(bootstrap, topics.config, [rule_engine, interval_timer])
 
     async def send(commands: Iterable[Command]) -> None:
         for command in commands:
