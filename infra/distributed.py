@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from attune.api.app import create_app
 from attune.api.dependencies import ApiServices
@@ -58,8 +58,7 @@ from attune.infra.settings import Settings
 from attune.infra.startup import connect_with_retry
 from attune.infra.store_wakeup import StoreWakeUp
 from attune.infra.tokens import TokenService, load_or_create_signing_key
-from attune.projections.projector import DEFAULT_NAME, Projector
-from attune.projections.schema import projection_position
+from attune.projections.projector import DEFAULT_NAME, Projector, position_query
 from attune.streams.faust_app import create_streams_app
 from attune.streams.relay import Relay
 from attune.streams.stream_follower import StreamFollower
@@ -87,9 +86,7 @@ class ProjectedPosition:
 
     def __init__(self, engine: Engine, name: str = DEFAULT_NAME) -> None:
         self._engine = engine
-        self._query = select(projection_position.c.position).where(
-            projection_position.c.name == name
-        )
+        self._query = position_query(name)
 
     def position(self) -> int:
         with self._engine.connect() as connection:

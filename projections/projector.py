@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Select, select
 
 from attune.domain.events import AttuneEvent
 from attune.projections.changes import RowChanges
@@ -23,6 +23,11 @@ from attune.projections.storage import DEFAULT_RETENTION_DAYS, create_read_model
 from attune.projections.watch import PositionWatch
 
 DEFAULT_NAME = "read_model"
+
+
+def position_query(name: str = DEFAULT_NAME) -> Select[int]:
+    """How far the projector `name` got: its row of `projection_position` (one column)."""
+    return select(projection_position.c.position).where(projection_position.c.name == name)
 
 
 class EventSource(Protocol):
@@ -55,7 +60,7 @@ class Projector:
         self._lock_row = (
             projection_position.update().where(row).values(position=projection_position.c.position)
         )
-        self._read_position = select(projection_position.c.position).where(row)
+        self._read_position = position_query(name)
         self._write_position = projection_position.update().where(row)
         self.timescaledb = create_read_models(engine, retention_days)
         with engine.begin() as connection:
