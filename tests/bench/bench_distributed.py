@@ -10,7 +10,8 @@ ATTUNE_TEST_DATABASE_URL), each figure next to a baseline measured in the same r
   (c) end to end through separate processes (api, commands, relay, streams, worker,
       project): a burst of 2,000 `core.noop` requests, executions/s until all are
       `succeeded` in the read model; then open loop at 80 % of that rate, p50/p99 from
-      each 202 to `succeeded` in the read model.
+      each 202 to `succeeded` in the read model; with `--curve 10,50,...`, the p50 at
+      each of those rates too.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from tests.system.distributed import Cluster  # noqa: E402
 
 DATABASE = os.environ.get("ATTUNE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 LOG_EXECUTIONS = 2500  # four events each
+CURVE_SECONDS = 5
 IDLE_LAG = 50  # messages not yet committed when the pipeline counts as idle (heartbeats)
 
 
@@ -231,8 +233,8 @@ def wait_until_consumed(bootstrap: str, groups: list[str], timeout: float = 300)
 
 
 def end_to_end_figures(
-    workdir: Path, bootstrap: str, burst_size: int, seconds: float
-) -> dict[str, float]:
+    workdir: Path, bootstrap: str, burst_size: int, seconds: float, curve: list[float]
+) -> dict[str, object]:
     schema = new_schema()
     cluster = Cluster(
         workdir / "cluster", DATABASE, schema, bootstrap, {"ATTUNE_EXAMPLES": "false"}
@@ -252,6 +254,11 @@ def end_to_end_figures(
         wait_until_consumed(bootstrap, ["attune-streams", "attune-commands"])
         headers = dict(cluster.client().headers)
         latencies = open_loop(cluster.url, 0.8 * throughput, seconds, seen, headers)
+        p50_at: dict[str, float] = {}
+        for rate in curve:  # latency against load, each rate from an idle pipeline
+            wait_until_consumed(bootstrap, ["attune-streams", "attune-commands"])
+            at_rate = open_loop(cluster.url, rate, CURVE_SECONDS, seen, headers)
+            p50_at[f"{rate:g}"] = round(percentile(at_rate, 0.50), 1)
     except BaseException:
         print(cluster.logs(), file=sys.stderr)
         raise
@@ -268,20 +275,28 @@ def end_to_end_figures(
         "e2e_latency_p50_ms": round(percentile(latencies, 0.50), 1),
         "e2e_latency_p99_ms": round(percentile(latencies, 0.99), 1),
         "target_e2e_latency_p50_ms": 150,
-    }
+    } | ({"e2e_latency_p50_ms_at_rate": p50_at} if curve else {})
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--burst", type=int, default=2000)
     parser.add_argument("--latency-seconds", type=float, default=10)
+    parser.add_argument(
+        "--curve",
+        type=lambda text: [float(rate) for rate in text.split(",")],
+        default=[],
+        help="also p50 latency at these rates, 5 s each (e.g. 10,50,100,150,200)",
+    )
     args = parser.parse_args()
     figures: dict[str, object] = {"benchmark": "distributed"}
     with tempfile.TemporaryDirectory() as tmp:
         with tansu_broker() as bootstrap:
             figures |= log_figures(Path(tmp), bootstrap)
         with tansu_broker() as bootstrap:  # a fresh broker: no events of the log above
-            figures |= end_to_end_figures(Path(tmp), bootstrap, args.burst, args.latency_seconds)
+            figures |= end_to_end_figures(
+                Path(tmp), bootstrap, args.burst, args.latency_seconds, args.curve
+            )
     figures["cpus"] = os.cpu_count()
     print(json.dumps(figures))
 
