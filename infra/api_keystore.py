@@ -50,11 +50,17 @@ class ApiKeyFinder:
         token = self._token()
         if not token:
             raise LookupError(MISSING_TOKEN.format(path=self._token_file))
-        response = self._client.get(
-            f"/api/v1/keys/{KeyScope(scope).value}/{quote(name, safe='')}/sealed",
-            params={"owner": owner} if owner else None,
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        try:
+            response = self._client.get(
+                f"/api/v1/keys/{KeyScope(scope).value}/{quote(name, safe='')}/sealed",
+                params={"owner": owner} if owner else None,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        except httpx.TransportError as problem:
+            raise LookupError(
+                f"cannot reach the API at {self._client.base_url} to resolve keystore "
+                f"references: {problem}"
+            ) from None
         if response.status_code == 404:
             return None
         if response.status_code in (401, 403):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import httpx
 import pytest
 from api_harness import T0
 from fastapi.testclient import TestClient
@@ -23,6 +24,7 @@ from attune.infra.credentials import LocalCredentials
 from attune.infra.secret_box import AesGcmSecretBox
 from attune.projections.projector import Projector
 from attune.streams.keystore_references import KeyNotFound, keystore_lookup
+from tests.system.harness import free_port
 
 
 def _service_account(
@@ -93,6 +95,11 @@ def test_other_credentials_are_refused_with_a_reason_naming_the_token(
     missing = ApiKeyFinder(api, lambda: None, "/srv/attune/worker-token")
     with pytest.raises(LookupError, match="ATTUNE_WORKER_TOKEN.*/srv/attune/worker-token"):
         missing("region", "system", None)
+
+    with httpx.Client(base_url=f"http://127.0.0.1:{free_port()}") as nowhere:
+        unreachable = ApiKeyFinder(nowhere, lambda: tokens["worker"], "worker-token")
+        with pytest.raises(LookupError, match="cannot reach the API at http://127.0.0.1:"):
+            unreachable("region", "system", None)
 
     # The worker role opens nothing else of the API.
     as_worker = {"Authorization": f"Bearer {tokens['worker']}"}
