@@ -33,9 +33,7 @@ from eventsourcing.persistence import (
     Tracking,
     Transcoder,
 )
-from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.utils import get_topic
-from psycopg.sql import SQL, Identifier
 
 from attune.domain.catalogue import EVENT_TYPES  # importing it registers every event topic
 from attune.domain.events import AttuneAggregate, AttuneEvent
@@ -122,6 +120,10 @@ def decode_envelope(value: bytes | None) -> tuple[int, AttuneEvent]:
 
 
 SavedListener = Callable[[int], None]
+# Every stored event of some aggregates, in version order per aggregate, in one query.
+EventsOf = Callable[[Sequence[UUID]], list[StoredEvent]]
+# Builds that query on a recorder that can run it (PostgreSQL), else None.
+BulkReader = Callable[[AggregateRecorder], EventsOf | None]
 
 
 class EventStore(Application):
@@ -133,8 +135,11 @@ class EventStore(Application):
         "MAPPER_TOPIC": get_topic(JsonEventMapper),
     }
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str] | None = None, bulk_reader: BulkReader | None = None
+    ) -> None:
         super().__init__(env)
+        self._events_of = None if bulk_reader is None else bulk_reader(self.recorder)
         self._listeners: list[SavedListener] = []
         self._listeners_lock = threading.Lock()
 
@@ -177,9 +182,9 @@ class EventStore(Application):
     def load_many(self, aggregate_ids: Sequence[UUID]) -> dict[UUID, AttuneAggregate | None]:
         """Like `load` for each id, in one query where the recorder allows (PostgreSQL):
         a batch of commands touching many aggregates makes one round trip, not one each."""
-        stored = _select_events_of(self.recorder, aggregate_ids)
-        if stored is None:
+        if self._events_of is None:
             return {i: self.load(i) for i in aggregate_ids}
+        stored = self._events_of(aggregate_ids)
         cache = self.repository.cache
         loaded: dict[UUID, AttuneAggregate | None] = {}
         for aggregate_id in aggregate_ids:
@@ -218,30 +223,3 @@ class EventStore(Application):
 
     def tracked_position(self, processor: str) -> int:
         return self.process_recorder.max_tracking_id(processor) or 0
-
-
-def _select_events_of(
-    recorder: AggregateRecorder, aggregate_ids: Sequence[UUID]
-) -> list[StoredEvent] | None:
-    """Every stored event of these aggregates, in version order per aggregate; None if
-    the recorder has no such query (then each aggregate is loaded alone)."""
-    if not isinstance(recorder, PostgresAggregateRecorder):
-        return None
-    statement = SQL(
-        "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
-        "WHERE originator_id = ANY(%s) ORDER BY originator_id, originator_version"
-    ).format(
-        schema=Identifier(recorder.datastore.schema),
-        table=Identifier(recorder.events_table_name),
-    )
-    with recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
-        cursor.execute(statement, (list(aggregate_ids),), prepare=True)
-        return [
-            StoredEvent(
-                originator_id=row["originator_id"],
-                originator_version=row["originator_version"],
-                topic=row["topic"],
-                state=bytes(row["state"]),
-            )
-            for row in cursor.fetchall()
-        ]

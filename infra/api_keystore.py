@@ -24,14 +24,18 @@ MISSING_TOKEN = (
 )
 
 
-def worker_token(settings: Settings) -> Callable[[], str | None]:
-    """The token, read when needed: `attune api` may write its file after the worker started."""
+def worker_token(settings: Settings) -> Callable[[], str]:
+    """The token, read when needed: `attune api` may write its file after the worker started.
+    Raises LookupError, saying where it is looked for, when there is none."""
 
-    def token() -> str | None:
+    def token() -> str:
         if settings.worker_token is not None:
             return settings.worker_token.get_secret_value()
         path = settings.worker_token_file
-        return path.read_text().strip() if path.exists() else None
+        found = path.read_text().strip() if path.exists() else ""
+        if not found:
+            raise LookupError(MISSING_TOKEN.format(path=path))
+        return found
 
     return token
 
@@ -39,17 +43,12 @@ def worker_token(settings: Settings) -> Callable[[], str | None]:
 class ApiKeyFinder:
     """A `KeyFinder` over `GET /api/v1/keys/{scope}/{name}/sealed`."""
 
-    def __init__(
-        self, client: httpx.Client, token: Callable[[], str | None], token_file: str
-    ) -> None:
+    def __init__(self, client: httpx.Client, token: Callable[[], str]) -> None:
         self._client = client
         self._token = token
-        self._token_file = token_file
 
     def __call__(self, name: str, scope: KeyScope, owner: str | None) -> dict[str, Any] | None:
         token = self._token()
-        if not token:
-            raise LookupError(MISSING_TOKEN.format(path=self._token_file))
         try:
             response = self._client.get(
                 f"/api/v1/keys/{KeyScope(scope).value}/{quote(name, safe='')}/sealed",

@@ -39,6 +39,7 @@ from attune.infra.pack_loader import (
     shipped_packs_root,
 )
 from attune.infra.passwords import hash_password
+from attune.infra.postgres_bulk_read import postgres_events_of
 from attune.infra.private_files import write_private_file
 from attune.infra.projection_runner import projection_loop
 from attune.infra.secret_box import open_keyring
@@ -69,7 +70,7 @@ def utc_now() -> datetime:
 
 def open_store(settings: Settings) -> EventStore:
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    return EventStore(store_environment(settings))
+    return EventStore(store_environment(settings), bulk_reader=postgres_events_of)
 
 
 def open_read_engine(settings: Settings) -> sqlalchemy.Engine:
@@ -116,15 +117,8 @@ def ensure_first_admin(
         return None
     given = settings.admin_password
     password = given.get_secret_value() if given else secrets.token_urlsafe(12)
-    commands.execute(
-        m.CreateIdentity(
-            actor="attune",
-            at=clock(),
-            login=FIRST_ADMIN,
-            kind=IdentityKind.USER,
-            roles=["admin"],
-            password_hash=hash_password(password),
-        )
+    _create_identity(
+        commands, FIRST_ADMIN, IdentityKind.USER, "admin", clock, hash_password(password)
     )
     return None if given else password
 
@@ -142,17 +136,29 @@ def ensure_worker_token(
     """Keep a live API key of the `attune-worker` service account (role `worker`) in the
     state directory (0600): distributed workers resolve keystore references with it."""
     if store.load(Identity.id_for(WORKER_ACCOUNT)) is None:
-        commands.execute(
-            m.CreateIdentity(
-                actor="attune",
-                at=clock(),
-                login=WORKER_ACCOUNT,
-                kind=IdentityKind.SERVICE,
-                roles=["worker"],
-            )
-        )
+        _create_identity(commands, WORKER_ACCOUNT, IdentityKind.SERVICE, "worker", clock)
     _ensure_api_key_file(
         commands, store, settings.worker_token_file, WORKER_ACCOUNT, "workers", clock
+    )
+
+
+def _create_identity(
+    commands: CommandService,
+    login: str,
+    kind: IdentityKind,
+    role: str,
+    clock: Clock,
+    password_hash: str | None = None,
+) -> None:
+    commands.execute(
+        m.CreateIdentity(
+            actor="attune",
+            at=clock(),
+            login=login,
+            kind=kind,
+            roles=[role],
+            password_hash=password_hash,
+        )
     )
 
 

@@ -231,9 +231,7 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
         clock,
         issue_token=TokenService(load_or_create_signing_key(settings.signing_key_file)).execution,
         find_key=ApiKeyFinder(
-            httpx.Client(base_url=settings.base_url, timeout=30),
-            worker_token(settings),
-            str(settings.worker_token_file),
+            httpx.Client(base_url=settings.base_url, timeout=30), worker_token(settings)
         ),
         concurrency=settings.worker_concurrency,
         claims_confirmed_by_log=True,
@@ -246,7 +244,7 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
         lost.append(reason)
         stopping.set()
 
-    configuration = StreamFollower(
+    whole_streams = StreamFollower(
         settings.kafka_bootstrap,
         [STREAM_TOPICS.config, WORKER_TOPIC],
         [queue, OwnLoss(name, stop_when_lost)],
@@ -259,7 +257,7 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
             queue,
             settings.kafka_bootstrap,
             STREAM_TOPICS.executions,
-            configuration,
+            whole_streams,
             heartbeat,
             settings.heartbeat_seconds,
             clock,

@@ -118,7 +118,7 @@ async def serve_worker(
     queue: WorkQueue,
     bootstrap: str,
     executions_topic: str,
-    configuration: StreamFollower,
+    whole_streams: StreamFollower,
     heartbeat: Callable[[str], None],
     heartbeat_seconds: float,
     clock: Callable[[], datetime],
@@ -140,10 +140,10 @@ async def serve_worker(
     )
     consumer.subscribe([executions_topic], listener=_GiveUpOnRevoke(worker, open_executions, once))
     loop = asyncio.get_running_loop()
-    following = asyncio.create_task(configuration.run(clock))
+    following = asyncio.create_task(whole_streams.run(clock))
     beating = asyncio.create_task(_beat(heartbeat, heartbeat_seconds, stopping))
     await consumer.start()
-    await configuration.ready()
+    await whole_streams.ready()
     worker.start()
     log.info("worker %s serves pool %s", worker.name, queue.pool)
     try:

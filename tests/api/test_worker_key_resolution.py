@@ -7,6 +7,7 @@ value travels sealed and only the worker's keyring opens it.
 
 from __future__ import annotations
 
+from pathlib import Path
 from uuid import UUID
 
 import httpx
@@ -19,9 +20,10 @@ from attune.commands.keystore import SetKey
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.identity import IdentityKind
-from attune.infra.api_keystore import ApiKeyFinder
+from attune.infra.api_keystore import ApiKeyFinder, worker_token
 from attune.infra.credentials import LocalCredentials
 from attune.infra.secret_box import AesGcmSecretBox
+from attune.infra.settings import Settings
 from attune.projections.projector import Projector
 from attune.streams.keystore_references import KeyNotFound, keystore_lookup
 from tests.system.harness import free_port
@@ -68,7 +70,7 @@ def tokens(
 def test_the_worker_role_resolves_references_in_search_order_with_values_still_sealed(
     client: TestClient, tokens: dict[str, str], secret_box: AesGcmSecretBox
 ) -> None:
-    find = ApiKeyFinder(TestClient(client.app), lambda: tokens["worker"], "worker-token")
+    find = ApiKeyFinder(TestClient(client.app), lambda: tokens["worker"])
 
     sealed = find("db_password", "pack", "vault")
     assert sealed is not None and sealed["encrypted"] is True
@@ -88,16 +90,18 @@ def test_other_credentials_are_refused_with_a_reason_naming_the_token(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
     api = TestClient(client.app)
-    observer = ApiKeyFinder(api, lambda: tokens["observer"], "worker-token")
+    observer = ApiKeyFinder(api, lambda: tokens["observer"])
     with pytest.raises(LookupError, match="403: .*key:resolve"):
         observer("region", "system", None)
 
-    missing = ApiKeyFinder(api, lambda: None, "/srv/attune/worker-token")
+    missing = ApiKeyFinder(
+        api, worker_token(Settings(state_dir=Path("/srv/attune"), worker_token=None))
+    )
     with pytest.raises(LookupError, match="ATTUNE_WORKER_TOKEN.*/srv/attune/worker-token"):
         missing("region", "system", None)
 
     with httpx.Client(base_url=f"http://127.0.0.1:{free_port()}") as nowhere:
-        unreachable = ApiKeyFinder(nowhere, lambda: tokens["worker"], "worker-token")
+        unreachable = ApiKeyFinder(nowhere, lambda: tokens["worker"])
         with pytest.raises(LookupError, match="cannot reach the API at http://127.0.0.1:"):
             unreachable("region", "system", None)
 

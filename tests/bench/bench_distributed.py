@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from uuid import uuid4
 
@@ -180,33 +181,34 @@ class Succeeded(SucceededWatcher):
         self.schema = schema
         self.start()
 
-    def _run(self) -> None:
-        with psycopg.connect(DATABASE, autocommit=True) as connection:
-            query = (
-                f'SELECT execution_id::text, position FROM "{self.schema}".execution_history '
-                "WHERE status = 'succeeded' AND position > %s"
-            )
-            last = 0  # one projector commits rows in position order: nothing lands below
-            indexed = False
-            while not self._stop.is_set():
-                try:
-                    if not indexed:
-                        # The watcher's own index (Attune reads history by execution): without
-                        # it each poll scans the whole table, and PostgreSQL spends a tenth
-                        # of the two cores on the measurement.
-                        connection.execute(
-                            f'CREATE INDEX IF NOT EXISTS bench_watch ON "{self.schema}"'
-                            ".execution_history (position)"
-                        )
-                        indexed = True
-                    rows = connection.execute(query, (last,)).fetchall()
-                except psycopg.errors.UndefinedTable:
-                    rows = []
-                now = time.perf_counter()
-                for execution_id, position in rows:
-                    self.seen.setdefault(execution_id, now)
-                    last = max(last, position)
-                time.sleep(0.005)
+    poll_seconds = 0.005
+
+    def _reader(self) -> Callable[[int], list[tuple[str, int]]]:
+        connection = psycopg.connect(DATABASE, autocommit=True)  # closed with the process
+        query = (
+            f'SELECT execution_id::text, position FROM "{self.schema}".execution_history '
+            "WHERE status = 'succeeded' AND position > %s"
+        )
+        indexed = False
+
+        def succeeded_after(last: int) -> list[tuple[str, int]]:
+            # One projector commits rows in position order: nothing lands below `last`.
+            nonlocal indexed
+            try:
+                if not indexed:
+                    # The watcher's own index (Attune reads history by execution): without
+                    # it each poll scans the whole table, and PostgreSQL spends a tenth
+                    # of the two cores on the measurement.
+                    connection.execute(
+                        f'CREATE INDEX IF NOT EXISTS bench_watch ON "{self.schema}"'
+                        ".execution_history (position)"
+                    )
+                    indexed = True
+                return connection.execute(query, (last,)).fetchall()
+            except psycopg.errors.UndefinedTable:
+                return []
+
+        return succeeded_after
 
 
 def wait_until_consumed(bootstrap: str, groups: list[str], timeout: float = 300) -> None:

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -58,25 +59,36 @@ class SucceededWatcher:
         self._stop.set()
         self._thread.join()
 
+    poll_seconds = 0.002
+
     def _run(self) -> None:
+        succeeded_after = self._reader()
+        last = 0
+        while not self._stop.is_set():
+            rows = succeeded_after(last)
+            now = time.perf_counter()
+            for execution_id, mark in rows:
+                self.seen.setdefault(execution_id, now)
+                last = max(last, mark)
+            time.sleep(self.poll_seconds)
+
+    def _reader(self) -> Callable[[int], list[tuple[str, int]]]:
+        """A query: (execution id, order mark) of the succeeded rows after a mark."""
         while not self.read_db.exists():
             time.sleep(0.01)
         db = sqlite3.connect(f"file:{self.read_db}?mode=ro", uri=True, timeout=5)
-        last_rowid = 0
-        while not self._stop.is_set():
+
+        def succeeded_after(last_rowid: int) -> list[tuple[str, int]]:
             try:
-                rows = db.execute(
+                return db.execute(
                     "SELECT execution_id, rowid FROM execution_history "
                     "WHERE status = 'succeeded' AND rowid > ? ORDER BY rowid",
                     (last_rowid,),
                 ).fetchall()
             except sqlite3.OperationalError:  # table not created yet
-                rows = []
-            now = time.perf_counter()
-            for execution_id, rowid in rows:
-                self.seen.setdefault(execution_id, now)
-                last_rowid = max(last_rowid, rowid)
-            time.sleep(0.002)
+                return []
+
+        return succeeded_after
 
     def wait_for(self, ids: list[str], timeout: float) -> None:
         deadline = time.monotonic() + timeout
