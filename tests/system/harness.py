@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,30 @@ def wait_until(predicate: Any, timeout: float, interval: float = 0.2) -> Any:
         if time.monotonic() > deadline:
             raise TimeoutError(f"condition not met within {timeout}s")
         time.sleep(interval)
+
+
+def request_local_runs(api: httpx.Client, cmd: str, count: int) -> list[str]:
+    """Ask for `count` runs of `core.local` with `cmd`; the ids of the accepted requests."""
+    ids = []
+    for _ in range(count):
+        answer = api.post(
+            "/api/v1/executions", json={"action": "core.local", "parameters": {"cmd": cmd}}
+        )
+        assert answer.status_code == 202, answer.text
+        ids.append(answer.json()["id"])
+    return ids
+
+
+def executions_of(api: httpx.Client, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """These executions as the API lists them (those it knows yet), by id."""
+    found: dict[str, dict[str, Any]] = {}
+    offset = 0
+    while True:
+        page = api.get("/api/v1/executions", params={"limit": 1000, "offset": offset}).json()
+        found.update({e["id"]: e for e in page["items"] if e["id"] in ids})
+        offset += len(page["items"])
+        if offset >= page["total"] or not page["items"]:
+            return found
 
 
 def write_pack(root: Path, name: str, files: dict[str, str]) -> None:

@@ -17,7 +17,7 @@ import pytest
 from attune.infra.bootstrap import open_read_engine
 from attune.infra.settings import Settings
 from attune.projections.rebuild import dump_tables
-from tests.system.harness import ATTUNE, AttuneUp, wait_until
+from tests.system.harness import ATTUNE, AttuneUp, executions_of, request_local_runs, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -25,14 +25,7 @@ RUNS = 200
 
 
 def statuses(api, ids: list[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    found: dict[str, str] = {}
-    offset = 0
-    while True:
-        page = api.get("/api/v1/executions", params={"limit": 1000, "offset": offset}).json()
-        found.update({e["id"]: e["status"] for e in page["items"] if e["id"] in ids})
-        offset += len(page["items"])
-        if offset >= page["total"] or not page["items"]:
-            return found
+    return {i: e["status"] for i, e in executions_of(api, ids).items()}
 
 
 def test_sigkill_with_runs_in_flight_loses_nothing_and_runs_nothing_twice(tmp_path: Path) -> None:
@@ -40,15 +33,9 @@ def test_sigkill_with_runs_in_flight_loses_nothing_and_runs_nothing_twice(tmp_pa
     ran = tmp_path / "ran.txt"
     cmd = f'echo "$ATTUNE_EXEC_ID" >> {ran}; sleep 0.4'
     attune = AttuneUp(workdir, "--no-examples").start()
-    requested: list[str] = []
     try:
         with attune.client() as api:
-            for _ in range(RUNS):
-                answer = api.post(
-                    "/api/v1/executions", json={"action": "core.local", "parameters": {"cmd": cmd}}
-                )
-                assert answer.status_code == 202, answer.text
-                requested.append(answer.json()["id"])
+            requested = request_local_runs(api, cmd, RUNS)
             wait_until(lambda: ran.exists() and len(ran.read_text().split()) >= 20, timeout=30)
         attune.kill()
         assert len(ran.read_text().split()) < RUNS  # the kill really happened mid-flight

@@ -15,23 +15,12 @@ import sqlalchemy
 
 from attune.projections.rebuild import dump_tables
 from tests.system.distributed import Cluster
-from tests.system.harness import ATTUNE, wait_until
+from tests.system.harness import ATTUNE, executions_of, request_local_runs, wait_until
 
 pytestmark = pytest.mark.slow
 
 RUNS = 500
 CONCURRENCY = 8
-
-
-def statuses(api, ids: set[str]) -> dict[str, dict]:  # type: ignore[no-untyped-def,type-arg]
-    found: dict[str, dict] = {}  # type: ignore[type-arg]
-    offset = 0
-    while True:
-        page = api.get("/api/v1/executions", params={"limit": 1000, "offset": offset}).json()
-        found.update({e["id"]: e for e in page["items"] if e["id"] in ids})
-        offset += len(page["items"])
-        if offset >= page["total"] or not page["items"]:
-            return found
 
 
 def test_killing_each_process_in_turn_loses_nothing_and_runs_nothing_twice(
@@ -48,16 +37,10 @@ def test_killing_each_process_in_turn_loses_nothing_and_runs_nothing_twice(
     )
     cluster.attune("kafka", "init")
     cluster.start()
-    requested: set[str] = set()
     killed_worker = ""
     try:
         with cluster.client() as api:
-            for _ in range(RUNS):
-                answer = api.post(
-                    "/api/v1/executions", json={"action": "core.local", "parameters": {"cmd": cmd}}
-                )
-                assert answer.status_code == 202, answer.text
-                requested.add(answer.json()["id"])
+            requested = set(request_local_runs(api, cmd, RUNS))
 
             def ran_at_least(count: int) -> bool:
                 return ran.exists() and len(ran.read_text().split()) >= count
@@ -76,7 +59,7 @@ def test_killing_each_process_in_turn_loses_nothing_and_runs_nothing_twice(
             seen: dict[str, dict] = {}  # type: ignore[type-arg]
 
             def all_terminal():  # type: ignore[no-untyped-def]
-                seen.update(statuses(api, requested))
+                seen.update(executions_of(api, requested))
                 done = {"succeeded", "failed", "abandoned"}
                 if len(seen) == RUNS and all(e["status"] in done for e in seen.values()):
                     return seen
