@@ -11,7 +11,9 @@ ATTUNE_TEST_DATABASE_URL), each figure next to a baseline measured in the same r
       project): a burst of 2,000 `core.noop` requests, executions/s until all are
       `succeeded` in the read model; then open loop at 80 % of that rate, p50/p99 from
       each 202 to `succeeded` in the read model; with `--curve 10,50,...`, the p50 at
-      each of those rates too.
+      each of those rates too. For both runs, the CPU each process spent per execution,
+      and for the open loop the median time of each stage of the pipeline
+      (`pipeline_breakdown.py`).
 """
 
 from __future__ import annotations
@@ -47,12 +49,9 @@ from attune.projections.rebuild import dump_tables  # noqa: E402
 from attune.projections.schema import metadata  # noqa: E402
 from attune.projections.storage import create_read_models  # noqa: E402
 from attune.streams.relay import Relay, records_of  # noqa: E402
-from tests.bench.bench_embedded import (  # noqa: E402
-    SucceededWatcher,
-    burst,
-    open_loop,
-    percentile,
-)
+from tests.bench.bench_embedded import SucceededWatcher, percentile  # noqa: E402
+from tests.bench.load_client import burst, open_loop  # noqa: E402
+from tests.bench.pipeline_breakdown import CpuMeter, pids_running, stage_p50_ms  # noqa: E402
 from tests.kafka_broker import tansu_broker  # noqa: E402
 from tests.system.distributed import Cluster  # noqa: E402
 
@@ -247,20 +246,34 @@ def end_to_end_figures(
     try:
         warm = burst(cluster.url, 50, dict(cluster.client().headers))
         seen.wait_for(warm, timeout=120)  # every consumer group has joined
+        cpu = CpuMeter(
+            {name: [process.pid] for name, process in cluster.processes.items()}
+            | {
+                "broker": pids_running(bootstrap),
+                "postgres": pids_running("postgres:"),  # when it runs on this machine
+                "bench_client": [os.getpid()],
+            }
+        )
+        cpu.start()
         started = time.perf_counter()
         ids = burst(cluster.url, burst_size, dict(cluster.client().headers))
         seen.wait_for(ids, timeout=600)
         throughput = burst_size / (max(seen.seen[i] for i in ids) - started)
+        cpu_burst = cpu.ms_per(burst_size)
         # The read model shows a run succeeded before the stream processors have routed
         # its last events; measure latency from an idle pipeline, not behind the burst.
         wait_until_consumed(bootstrap, ["attune-streams", "attune-commands"])
         headers = dict(cluster.client().headers)
-        latencies = open_loop(cluster.url, 0.8 * throughput, seconds, seen, headers)
+        cpu.start()
+        latency_of = open_loop(cluster.url, 0.8 * throughput, seconds, seen, headers)
+        cpu_open_loop = cpu.ms_per(len(latency_of))
+        latencies = list(latency_of.values())
+        stages = stage_p50_ms(bootstrap, seen.seen, list(latency_of))
         p50_at: dict[str, float] = {}
         for rate in curve:  # latency against load, each rate from an idle pipeline
             wait_until_consumed(bootstrap, ["attune-streams", "attune-commands"])
             at_rate = open_loop(cluster.url, rate, CURVE_SECONDS, seen, headers)
-            p50_at[f"{rate:g}"] = round(percentile(at_rate, 0.50), 1)
+            p50_at[f"{rate:g}"] = round(percentile(list(at_rate.values()), 0.50), 1)
     except BaseException:
         print(cluster.logs(), file=sys.stderr)
         raise
@@ -277,6 +290,9 @@ def end_to_end_figures(
         "e2e_latency_p50_ms": round(percentile(latencies, 0.50), 1),
         "e2e_latency_p99_ms": round(percentile(latencies, 0.99), 1),
         "target_e2e_latency_p50_ms": 150,
+        "e2e_latency_stage_p50_ms": stages,
+        "e2e_cpu_ms_per_run_burst": cpu_burst,
+        "e2e_cpu_ms_per_run_open_loop": cpu_open_loop,
     } | ({"e2e_latency_p50_ms_at_rate": p50_at} if curve else {})
 
 
