@@ -11,7 +11,8 @@ ATTUNE_TEST_DATABASE_URL), each figure next to a baseline measured in the same r
       project): a burst of 2,000 `core.noop` requests, executions/s until all are
       `succeeded` in the read model; then open loop at 80 % of that rate, p50/p99 from
       each 202 to `succeeded` in the read model; with `--curve 10,50,...`, the p50 at
-      each of those rates too. For both runs, the CPU each process spent per execution,
+      each of those rates too, with the CPU each process spent per second at each rate
+      and idle (rate 0). For both runs, the CPU each process spent per execution,
       and for the open loop the median time of each stage of the pipeline
       (`pipeline_breakdown.py`).
 """
@@ -183,7 +184,12 @@ class Succeeded(SucceededWatcher):
     poll_seconds = 0.005
 
     def _reader(self) -> Callable[[int], list[tuple[str, int]]]:
-        connection = psycopg.connect(DATABASE, autocommit=True)  # closed with the process
+        # Its only query must use its index. On a table not analysed yet, PostgreSQL
+        # guesses that `position > %s` keeps a third of the rows and scans instead, which
+        # after a burst cost a tenth of the machine at 200 polls a second.
+        connection = psycopg.connect(  # closed with the process
+            DATABASE, autocommit=True, options="-c enable_seqscan=off"
+        )
         query = (
             f'SELECT execution_id::text, position FROM "{self.schema}".execution_history '
             "WHERE status = 'succeeded' AND position > %s"
@@ -270,10 +276,19 @@ def end_to_end_figures(
         latencies = list(latency_of.values())
         stages = stage_p50_ms(bootstrap, seen.seen, list(latency_of))
         p50_at: dict[str, float] = {}
-        for rate in curve:  # latency against load, each rate from an idle pipeline
+        cpu_at: dict[str, dict[str, float]] = {}
+        idle_then_curve = [0.0, *curve] if curve else []
+        for rate in idle_then_curve:  # each rate from an idle pipeline
             wait_until_consumed(bootstrap, ["attune-streams", "attune-commands"])
-            at_rate = open_loop(cluster.url, rate, CURVE_SECONDS, seen, headers)
-            p50_at[f"{rate:g}"] = round(percentile(list(at_rate.values()), 0.50), 1)
+            cpu.start()
+            began = time.perf_counter()
+            if rate:
+                at_rate = open_loop(cluster.url, rate, CURVE_SECONDS, seen, headers)
+                p50_at[f"{rate:g}"] = round(percentile(list(at_rate.values()), 0.50), 1)
+            else:  # what the pipeline costs doing nothing: polling
+                time.sleep(CURVE_SECONDS)
+            # CPU per second of each process at this load (2 cores: 2,000 in all)
+            cpu_at[f"{rate:g}"] = cpu.ms_per_second(time.perf_counter() - began)
     except BaseException:
         print(cluster.logs(), file=sys.stderr)
         raise
@@ -293,7 +308,9 @@ def end_to_end_figures(
         "e2e_latency_stage_p50_ms": stages,
         "e2e_cpu_ms_per_run_burst": cpu_burst,
         "e2e_cpu_ms_per_run_open_loop": cpu_open_loop,
-    } | ({"e2e_latency_p50_ms_at_rate": p50_at} if curve else {})
+    } | (
+        {"e2e_latency_p50_ms_at_rate": p50_at, "e2e_cpu_ms_per_s_at_rate": cpu_at} if curve else {}
+    )
 
 
 def main() -> None:

@@ -57,6 +57,10 @@ class CpuMeter:
         used = {name: spent - self._start[name] for name, spent in self._now().items()}
         return {name: round(1000 * spent / executions, 2) for name, spent in used.items()}
 
+    def ms_per_second(self, elapsed: float) -> dict[str, float]:
+        """CPU milliseconds per second of wall time since `start()` (1,000 = one core)."""
+        return {name: round(ms / elapsed) for name, ms in self.ms_per(1).items()}
+
 
 def _records(bootstrap: str, topic: str) -> list[tuple[float, dict[str, object]]]:
     """(producer timestamp in s, JSON value) of every record of a topic."""
