@@ -17,6 +17,10 @@ from pathlib import Path
 import orjson
 from kafka import KafkaConsumer, TopicPartition
 
+from attune.infra.kafka_topics import STREAM_TOPICS
+
+STAGES = ["api_to_relay", "scheduler", "commands_relay", "worker", "commands_projector"]
+
 
 def _cpu_seconds(pid: int) -> float:
     try:
@@ -87,14 +91,14 @@ def stage_p50_ms(bootstrap: str, seen: dict[str, float], ids: list[str]) -> dict
     """
     published: dict[tuple[object, object], float] = {}
     requested_at: dict[object, float] = {}
-    for at, event in _records(bootstrap, "attune.events.execution"):
+    for at, event in _records(bootstrap, STREAM_TOPICS.executions):
         published.setdefault((event["aggregate_id"], event["type"]), at)  # first publication
         if event["type"] == "execution.requested":
             requested_at[event["aggregate_id"]] = datetime.fromisoformat(
                 str(event["occurred_at"])
             ).timestamp()
     sent: dict[tuple[object, object], float] = {}
-    for at, command in _records(bootstrap, "attune.commands"):
+    for at, command in _records(bootstrap, STREAM_TOPICS.commands):
         sent.setdefault((command.get("execution_id"), command["type"]), at)
     wall = time.time() - time.perf_counter()  # `seen` is on the perf_counter clock
     stages: dict[str, list[float]] = {}
@@ -107,7 +111,6 @@ def stage_p50_ms(bootstrap: str, seen: dict[str, float], ids: list[str]) -> dict
             sent[(i, "ClaimExecution")],
             seen[i] + wall,
         ]
-        names = ["api_to_relay", "scheduler", "commands_relay", "worker", "commands_projector"]
-        for name, begin, end in zip(names, marks, marks[1:], strict=False):
+        for name, begin, end in zip(STAGES, marks[:-1], marks[1:], strict=True):
             stages.setdefault(name, []).append(end - begin)
     return {name: round(1000 * statistics.median(values), 1) for name, values in stages.items()}
