@@ -132,8 +132,15 @@ def test_an_unreachable_broker_or_database_is_named_and_retried(tmp_path: Path) 
             process = subprocess.Popen(
                 [ATTUNE, command], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path
             )
-        time.sleep(4)
         try:
+            # Until its first retry is logged (start-up alone can take seconds on a busy
+            # machine), then a moment more: it must still be alive, backing off.
+            deadline = time.monotonic() + 60
+            while "retrying in" not in log.read_text() and time.monotonic() < deadline:
+                if process.poll() is not None:
+                    break
+                time.sleep(0.2)
+            time.sleep(1)
             assert process.poll() is None, log.read_text()  # still alive: retrying, not crashing
         finally:
             process.terminate()
