@@ -96,7 +96,7 @@ def run_subprocess(
         )
     except OSError as problem:
         return RunResult("failed", None, f"could not start the action: {problem}")
-    stdin = json.dumps(parameters).encode()
+    stdin: bytes | None = json.dumps(parameters).encode()
     deadline = time.monotonic() + action.timeout
     while True:
         try:
@@ -105,6 +105,7 @@ def run_subprocess(
             out, err = process.communicate(stdin, timeout=wait)
             break
         except subprocess.TimeoutExpired:
+            stdin = None  # handed over: the next wait resumes sending it (and refuses it again)
             if stop.is_set() or time.monotonic() >= deadline:
                 _kill_group(process)
                 out, err = process.communicate()

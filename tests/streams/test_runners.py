@@ -64,6 +64,16 @@ def test_parameters_arrive_as_one_json_object_on_stdin_with_context_in_the_envir
     assert "abc" not in (tmp_path / "env.txt").read_text()  # never in the environment
 
 
+def test_an_action_running_longer_than_a_stop_check_succeeds_with_all_its_output(
+    tmp_path: Path,
+) -> None:
+    # The runner waits in short slices to notice stop requests; every slice after the
+    # first must carry on the same communication, not start sending stdin again.
+    outcome = run(shell_cmd(), {"cmd": "echo before; sleep 1.2; echo after"}, tmp_path)
+    assert outcome.outcome == "succeeded", outcome.error
+    assert outcome.result["stdout"] == "before\nafter"
+
+
 def test_a_non_zero_exit_fails_with_the_code_and_keeps_the_output(tmp_path: Path) -> None:
     outcome = run(shell_cmd(), {"cmd": "echo out; echo err >&2; exit 4"}, tmp_path)
     assert outcome.outcome == "failed" and "exited with code 4" in outcome.error
