@@ -40,7 +40,7 @@ from attune.infra.pack_loader import (
 )
 from attune.infra.passwords import hash_password
 from attune.infra.postgres_bulk_read import postgres_events_of
-from attune.infra.private_files import write_private_file
+from attune.infra.private_files import private_directory, write_private_file
 from attune.infra.projection_runner import projection_loop
 from attune.infra.secret_box import open_keyring
 from attune.infra.settings import Settings
@@ -69,12 +69,12 @@ def utc_now() -> datetime:
 
 
 def open_store(settings: Settings) -> EventStore:
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(settings.state_dir)
     return EventStore(store_environment(settings), bulk_reader=postgres_events_of)
 
 
 def open_read_engine(settings: Settings) -> sqlalchemy.Engine:
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(settings.state_dir)
     return read_engine_of(settings)
 
 

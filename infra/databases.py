@@ -3,7 +3,8 @@
 Embedded Attune keeps both in SQLite files under the state directory. With
 `ATTUNE_DATABASE_URL=postgresql://user:password@host:port/dbname` both live in that
 PostgreSQL database (optionally in `ATTUNE_DATABASE_SCHEMA`): the event store through
-eventsourcing's psycopg 3 recorder, the read models through SQLAlchemy.
+eventsourcing's psycopg 3 recorder, the read models through SQLAlchemy. SQLite files are
+readable by their owner only.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy.engine import URL, make_url
 
+from attune.infra.private_files import private_sqlite_database
 from attune.infra.settings import Settings
 
 
@@ -73,6 +75,7 @@ def read_engine_of(settings: Settings) -> sqlalchemy.Engine:
     """The SQLAlchemy engine of the read models."""
     url = postgres_url(settings)
     if url is None:
+        private_sqlite_database(settings.read_db)  # before SQLAlchemy's first connection
         engine = sqlalchemy.create_engine(f"sqlite:///{settings.read_db}")
         sqlalchemy.event.listen(engine, "connect", _sqlite_pragmas)
         return engine

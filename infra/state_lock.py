@@ -1,4 +1,7 @@
-"""One `attune up` per state directory: an exclusive lock on `<state dir>/attune.lock`."""
+"""One `attune up` per state directory: an exclusive lock on `<state dir>/attune.lock`.
+
+The first to use a state directory, the lock also makes it private (docs/keystore.md).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import fcntl
 import os
 from pathlib import Path
 from typing import IO
+
+from attune.infra.private_files import private_directory, private_file
 
 
 class StateDirectoryBusy(Exception):
@@ -18,7 +23,8 @@ class StateLock:
         self._file: IO[str] | None = None
 
     def acquire(self) -> StateLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(self.path.parent)
+        private_file(self.path)
         file = open(self.path, "a+")  # noqa: SIM115 (held open for the process's lifetime)
         try:
             fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)

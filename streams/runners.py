@@ -4,7 +4,9 @@
 parameters as ONE JSON object on stdin (never in the environment), `ATTUNE_ACTION`,
 `ATTUNE_EXEC_ID`, `ATTUNE_API_URL` and `ATTUNE_API_TOKEN` (its execution-scoped token)
 in its environment, capture stdout, stderr and the
-exit code, and kill the whole group when the action's timeout passes.
+exit code, and kill the whole group when the action's timeout passes. What they return has
+the run's secrets masked (`mask`, from the worker), output masked before it is truncated so
+a cut cannot leave part of a secret behind.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from typing import Any, Literal
 from uuid import UUID
 
 from attune.domain.definitions import ActionDefinition
+from attune.domain.secrets import Mask, masking
 
 STOP_CHECK_SECONDS = 0.5
 MAX_OUTPUT_CHARS = 1_000_000  # larger output is truncated so events stay bounded
 Outcome = Literal["succeeded", "failed", "timeout"]
 EntryPointLocator = Callable[[str, str], Path]  # (pack ref, entry point) -> the file
+NOTHING_TO_MASK = masking(())
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,11 @@ class RunResult:
     error: str | None = None
 
 
-def _text(raw: bytes) -> str:
+def _text(raw: bytes, mask: Mask) -> str:
     text = raw.decode("utf-8", errors="replace")
     if text.endswith("\n"):
         text = text[:-1]
+    text = mask(text)
     if len(text) > MAX_OUTPUT_CHARS:
         text = text[:MAX_OUTPUT_CHARS] + "\n[output truncated]"
     return text
@@ -74,6 +79,7 @@ def run_subprocess(
     locate: EntryPointLocator,
     context: ActionContext,
     stop: threading.Event,
+    mask: Mask = NOTHING_TO_MASK,
 ) -> RunResult:
     """Run the action to its end, its timeout, or until `stop` is set (Attune shutting down)."""
     env = dict(os.environ)
@@ -95,7 +101,8 @@ def run_subprocess(
             start_new_session=True,  # its own process group, so a timeout kills its children
         )
     except OSError as problem:
-        return RunResult("failed", None, f"could not start the action: {problem}")
+        # (The error may name a parameter: the working directory, say.)
+        return RunResult("failed", None, mask(f"could not start the action: {problem}"))
     stdin: bytes | None = json.dumps(parameters).encode()
     deadline = time.monotonic() + action.timeout
     while True:
@@ -109,25 +116,25 @@ def run_subprocess(
             if stop.is_set() or time.monotonic() >= deadline:
                 _kill_group(process)
                 out, err = process.communicate()
-                result = _result(process, out, err)
+                result = _result(process, out, err, mask)
                 if stop.is_set():
                     return RunResult("failed", result, "stopped: Attune shut down during the run")
                 return RunResult(
                     "timeout", result, f"the action ran longer than {action.timeout:g} s"
                 )
-    result = _result(process, out, err)
+    result = _result(process, out, err, mask)
     if process.returncode != 0:
         return RunResult("failed", result, f"the action exited with code {process.returncode}")
     if action.output_format == "json":
         try:
-            result["data"] = json.loads(out or b"null")
+            result["data"] = mask(json.loads(out or b"null"))
         except ValueError as problem:
             return RunResult("failed", result, f"stdout is not valid JSON: {problem}")
     return RunResult("succeeded", result)
 
 
-def _result(process: subprocess.Popen[bytes], out: bytes, err: bytes) -> dict[str, Any]:
-    return {"exit_code": process.returncode, "stdout": _text(out), "stderr": _text(err)}
+def _result(process: subprocess.Popen[bytes], out: bytes, err: bytes, mask: Mask) -> dict[str, Any]:
+    return {"exit_code": process.returncode, "stdout": _text(out, mask), "stderr": _text(err, mask)}
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

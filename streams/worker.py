@@ -4,6 +4,10 @@ An action never runs twice because a message arrived twice: the worker first cla
 execution (`ClaimExecution`; the aggregate accepts one claimant) and starts the action
 only once the claim is confirmed. `WorkQueue` is the worker's state, folded from the log
 by the host like any processor's; the `Worker` drains it on its own threads.
+
+What a run reports is recorded forever and shown to whoever may read executions, so the
+worker masks in it the plaintext of the run's secret parameters and of the keystore values
+it resolved for the run (docs/keystore.md, "Masking in run output").
 """
 
 from __future__ import annotations
@@ -21,12 +25,17 @@ from attune.commands import models as m
 from attune.commands.ports import Unsealer
 from attune.domain.definitions import ActionDefinition
 from attune.domain.events import AttuneEvent, Cause, event_name
-from attune.domain.secrets import SEALED_KEY, is_sealed
+from attune.domain.secrets import SEALED_KEY, is_sealed, masking, plaintexts, secret_names
 from attune.streams.background import WakeableLoop
 from attune.streams.catalog import ActionCatalog
 from attune.streams.claims import ENDING_EVENTS
 from attune.streams.delivery import apply_until_written
-from attune.streams.keystore_references import KeyFinder, keystore_lookup, resolve_keystore
+from attune.streams.keystore_references import (
+    KeyFinder,
+    Lookup,
+    keystore_lookup,
+    resolve_keystore,
+)
 from attune.streams.ports import CommandBus
 from attune.streams.runners import ActionContext, EntryPointLocator, RunResult, run_subprocess
 
@@ -242,6 +251,7 @@ class Worker:
                 self._processes.submit(self._run_process, job)
 
     def _run_process(self, job: Job) -> None:
+        revealed: set[str] = set()  # plaintexts of this run, as they become known
         try:
             parameters = {
                 k: self.secrets.unseal(v[SEALED_KEY]) if is_sealed(v) else v
@@ -249,16 +259,25 @@ class Worker:
             }
             # Keystore references become values only now, on their way to the action.
             lookup = keystore_lookup(self.find_key, self.secrets, job.requester, job.action.pack)
-            parameters = resolve_keystore(job.action, parameters, lookup)
+            parameters = resolve_keystore(job.action, parameters, _revealing(lookup, revealed))
+            for name in secret_names(job.action.parameters):  # whole, as resolved
+                revealed |= plaintexts(parameters.get(name))
             # The action's own API credential: its execution only, and only while it runs.
             expires = self.clock() + timedelta(seconds=job.action.timeout + TOKEN_GRACE_SECONDS)
             context = ActionContext(self.api_url, self.issue_token(job.execution_id, expires))
             result = run_subprocess(
-                job.action, job.execution_id, parameters, self.locate, context, self._loop.stopping
+                job.action,
+                job.execution_id,
+                parameters,
+                self.locate,
+                context,
+                self._loop.stopping,
+                masking(revealed),
             )
         except Exception as problem:  # the run ends as failed instead of hanging in running
             log.exception("execution %s could not run", job.execution_id)
-            result = RunResult("failed", None, f"the worker could not run the action: {problem}")
+            error = masking(revealed)(f"the worker could not run the action: {problem}")
+            result = RunResult("failed", None, error)
         try:
             apply_until_written(
                 self.bus, [self._completion(job, result)], None, self._loop.stopping
@@ -277,3 +296,14 @@ class Worker:
             result=run.result,
             error=run.error,
         )
+
+
+def _revealing(lookup: Lookup, revealed: set[str]) -> Lookup:
+    """`lookup`, adding the plaintexts of each value it finds to `revealed`."""
+
+    def find(name: str) -> Any:
+        value = lookup(name)
+        revealed.update(plaintexts(value))
+        return value
+
+    return find

@@ -48,8 +48,26 @@ def test_a_secret_parameter_reaches_the_action_and_nothing_else(attune_up, tmp_p
     received = tmp_path / "received.json"
     packs = tmp_path / "run" / "packs"
     write_vault_pack(packs, received)
+    write_pack(  # an action that prints the secret it was given (masked in what is recorded)
+        packs,
+        "leaky",
+        {
+            "actions/reveal.yaml": """\
+            name: reveal
+            runner_type: local-shell-cmd
+            parameters:
+              cmd: {type: string, default: 'input=$(cat); echo "$input"; echo "$input" >&2'}
+              password: {type: string, required: true, secret: true}
+            """,
+        },
+    )
     attune = attune_up("--no-examples")
     with attune.client() as api:
+        leaked = api.post(
+            "/api/v1/executions",
+            json={"action": "leaky.reveal", "parameters": {"password": SECRET}},
+        )
+        assert leaked.status_code == 202, leaked.text
         answer = api.post(
             "/api/v1/executions",
             json={"action": "vault.login", "parameters": {"user": "ops", "password": SECRET}},
@@ -67,6 +85,15 @@ def test_a_secret_parameter_reaches_the_action_and_nothing_else(attune_up, tmp_p
         listed = api.get("/api/v1/executions").text
         history = api.get(f"/api/v1/executions/{execution_id}/history").text
         assert SECRET not in shown.text + listed + history
+
+        def printed_it():  # type: ignore[no-untyped-def]
+            body = api.get(f"/api/v1/executions/{leaked.json()['id']}").json()
+            return body["status"] == "succeeded" and body
+
+        printed = wait_until(printed_it, timeout=20)
+        assert '"password": "********"' in printed["result"]["stdout"]
+        assert '"password": "********"' in printed["result"]["stderr"]
+        assert SECRET not in str(printed) + api.get("/api/v1/executions").text
 
     assert '"password": "' + SECRET + '"' in received.read_text()  # the action got the real value
     attune.stop()
