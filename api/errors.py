@@ -22,6 +22,7 @@ from attune.domain.errors import (
     IllegalTransition,
     InvalidDefinition,
     InvalidParameters,
+    LastAdmin,
     NotTheHolder,
 )
 
@@ -52,6 +53,7 @@ _STATUS_OF_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (AlreadyClaimed, 409),
     (NotTheHolder, 409),
     (SecretKeyMissing, 409),
+    (LastAdmin, 409),
 )
 
 Responses = dict[int | str, dict[str, Any]]

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from attune.api.access import Caller, caller_cache, cause_of, requires
 from attune.api.dependencies import ApiServices, Services
+from attune.api.errors import Message, Responses
 from attune.commands import models as m
 from attune.domain.access import BUILT_IN_ROLES, GrantSpec, RoleDefinition
 from attune.domain.identity import LOGIN_PATTERN, IdentityKind
@@ -76,6 +77,15 @@ class ApiKeyOut(BaseModel):
     key: str = Field(default="********", description="The key itself: shown once, at creation.")
 
 
+# Disabling an admin or taking its role away is refused when no other enabled admin remains.
+LAST_ADMIN: Responses = {
+    409: {
+        "model": Message,
+        "description": "The identity is the last enabled identity with the admin role",
+    }
+}
+
+
 def _take_rights(request: Request, services: ApiServices, command: m.Command) -> None:
     """Apply a change that may take rights away; from now on no caller is remembered."""
     services.execute_visibly(command)
@@ -115,7 +125,11 @@ def create_identity(
 
 
 @router.put(
-    "/identities/{login}/roles", status_code=204, response_class=Response, response_model=None
+    "/identities/{login}/roles",
+    status_code=204,
+    response_class=Response,
+    response_model=None,
+    responses=LAST_ADMIN,
 )
 def set_roles(
     login: Login,
@@ -145,7 +159,13 @@ def change_password(
     _take_rights(request, services, command)
 
 
-@router.delete("/identities/{login}", status_code=204, response_class=Response, response_model=None)
+@router.delete(
+    "/identities/{login}",
+    status_code=204,
+    response_class=Response,
+    response_model=None,
+    responses=LAST_ADMIN,
+)
 def disable_identity(
     login: Login,
     request: Request,

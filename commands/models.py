@@ -162,6 +162,10 @@ class DisableIdentity(Command):
     login: str
 
 
+class EnableIdentity(Command):
+    login: str
+
+
 class DefineRole(Command):
     definition: RoleDefinition
 

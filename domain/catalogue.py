@@ -12,7 +12,7 @@ from attune.domain.configuration import Action, Pack, Role, Rule, TriggerType
 from attune.domain.enforcement import Enforcement
 from attune.domain.events import AttuneAggregate, AttuneEvent, payload_of
 from attune.domain.execution import Execution
-from attune.domain.identity import ApiKey, Identity, Session
+from attune.domain.identity import AdminRoster, ApiKey, Identity, Session
 from attune.domain.ids import event_id
 from attune.domain.keystore import Key
 from attune.domain.trigger_event import TriggerEvent
@@ -27,6 +27,7 @@ AGGREGATES: tuple[type[AttuneAggregate], ...] = (
     Enforcement,
     Execution,
     Identity,
+    AdminRoster,
     Role,
     Session,
     ApiKey,

@@ -35,6 +35,18 @@ class NotTheHolder(DomainError):
         super().__init__(f"execution {execution_id} is {held}; {reporter} cannot end it")
 
 
+class LastAdmin(DomainError):
+    """A change would leave no enabled identity with the `admin` role: nobody could manage
+    identities any more, not even to undo it."""
+
+    def __init__(self, login: str) -> None:
+        self.login = login
+        super().__init__(
+            f"'{login}' is the last enabled identity with the admin role; "
+            "give another identity the admin role first"
+        )
+
+
 @dataclass(frozen=True)
 class ParameterProblem:
     """One problem with one parameter: which parameter, and what is wrong with it."""

@@ -3,18 +3,24 @@
 An identity is addressed by its login. It holds its roles and, for users, an Argon2id
 password hash (hashing happens at the edge; the domain only keeps the hash). Identity
 changes are domain events, so who could do what, when, is part of the log.
+
+The `AdminRoster` keeps one rule that spans identities: some enabled identity always holds
+the `admin` role, so that someone can still manage identities.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
+from attune.domain.errors import LastAdmin
 from attune.domain.events import AttuneAggregate, AttuneCreated, AttuneEvent, Cause
 from attune.domain.ids import config_id
 
 LOGIN_PATTERN = r"^[a-z0-9][a-z0-9_.@\-]{0,63}$"
+ADMIN_ROLE = "admin"  # the built-in role that grants everything, managing identities included
 
 
 class IdentityKind(StrEnum):
@@ -58,6 +64,12 @@ class Identity(AttuneAggregate):
         def apply(self, identity: Identity) -> None:
             identity.enabled = False
 
+    class Enabled(AttuneEvent):
+        TOPIC = "identity.enabled"
+
+        def apply(self, identity: Identity) -> None:
+            identity.enabled = True
+
     @staticmethod
     def id_for(login: str) -> UUID:
         return config_id("identity", login)
@@ -92,6 +104,65 @@ class Identity(AttuneAggregate):
     def disable(self, cause: Cause) -> None:
         if self.enabled:
             self._happen(self.Disabled, cause)
+
+    def enable(self, cause: Cause) -> None:
+        if not self.enabled:
+            self._happen(self.Enabled, cause)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.enabled and ADMIN_ROLE in self.roles
+
+
+ADMIN_ROSTER_ID = config_id("admin_roster", ADMIN_ROLE)  # one roster per store
+
+
+class AdminRoster(AttuneAggregate):
+    """The logins of the enabled identities holding the `admin` role; once it has one, it
+    never has none.
+
+    Every command that may change who is an admin records the admins after it here. In one
+    process the writer applies such commands one after another, each seeing the one before;
+    two processes deciding at once both write this one aggregate, so the store's version
+    check lets one through and the other, retried, sees its effect. Either way two admins
+    cannot take each other's admin role away at the same moment.
+
+    A store written before the roster existed has admins it has not seen; the first such
+    command starts it from the admins it checked (the roster's, its caller and its target),
+    and it learns the others as they act. An admin it has not seen yet is not counted: the
+    roster may refuse a change that was safe, never allow one that was not.
+    """
+
+    TOPIC = "admin_roster"
+
+    logins: list[str]
+
+    class Created(AttuneCreated):
+        TOPIC = "admin_roster.created"
+        logins: list[str]
+
+    class Changed(AttuneEvent):
+        TOPIC = "admin_roster.changed"
+        logins: list[str]
+
+        def apply(self, roster: AdminRoster) -> None:
+            roster.logins = self.logins
+
+    @classmethod
+    def start(cls, logins: Iterable[str], cause: Cause) -> AdminRoster:
+        return cls._begin(cls.Created, ADMIN_ROSTER_ID, cause, logins=sorted(logins))
+
+    def record(self, admins: frozenset[str], login: str, is_admin: bool, cause: Cause) -> None:
+        """Record whether `login` is an enabled admin after a change; `admins` are the
+        enabled admins before it, as the caller found them (the roster's and any it has not
+        seen). Refuses, changing nothing, a change that leaves no admin."""
+        after = admins | {login} if is_admin else admins - {login}
+        if admins and not after:
+            raise LastAdmin(login)
+        # A change of who is an admin is written even when the roster already had it right
+        # (an admin it had not seen left): the write is what concurrent changes collide on.
+        if after != admins or sorted(after) != self.logins:
+            self._happen(self.Changed, cause, logins=sorted(after))
 
 
 class Session(AttuneAggregate):

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from attune.domain.execution import TERMINAL
+from attune.infra.admin_cli import admin
 from attune.infra.cli_client import call_api, json_option, log_to_stderr, print_table, settings_of
 from attune.infra.cli_login import login
 from attune.infra.key_cli import key
@@ -282,3 +283,4 @@ for _process in PROCESS_COMMANDS:
     main.add_command(_process)
 main.add_command(replay)
 main.add_command(login)
+main.add_command(admin)

@@ -31,7 +31,7 @@ EVENT_STREAMS: dict[str, tuple[str, ...]] = {
     "attune.events.enforcement": ("enforcement",),
     "attune.events.execution": ("execution",),
     "attune.events.worker": ("worker",),
-    "attune.events.security": ("identity", "session", "api_key", "key"),
+    "attune.events.security": ("identity", "admin_roster", "session", "api_key", "key"),
 }
 
 TOPICS: tuple[Topic, ...] = (
