@@ -70,6 +70,10 @@ def _identity_disabled(event: Identity.Disabled, _p: int, changes: RowChanges) -
     _identity_update(event, changes, enabled=False)
 
 
+def _identity_enabled(event: Identity.Enabled, _p: int, changes: RowChanges) -> None:
+    _identity_update(event, changes, enabled=True)
+
+
 def _session_started(event: Session.Started, _p: int, changes: RowChanges) -> None:
     session_id = str(event.originator_id)
     changes.insert(
@@ -114,6 +118,7 @@ SECURITY_HANDLERS: dict[str, Handler] = {
     Identity.PasswordChanged.TOPIC: _password_changed,
     Identity.RolesChanged.TOPIC: _roles_changed,
     Identity.Disabled.TOPIC: _identity_disabled,
+    Identity.Enabled.TOPIC: _identity_enabled,
     Session.Started.TOPIC: _session_started,
     Session.Revoked.TOPIC: _session_revoked,
     ApiKey.Created.TOPIC: _api_key_created,

@@ -151,10 +151,6 @@ def test_reset_gives_a_demoted_admin_its_role_a_new_password_and_the_cli_a_new_k
         assert not manages_identities(client, old_key)  # revoked: the reset re-issued it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the read models do not project identity.enabled yet (projections/security.py)",
-)
 def test_reset_re_enables_a_disabled_admin_with_the_password_given(state_dir: Path) -> None:
     first_start(state_dir)
     lock_out(state_dir, "disabled")
