@@ -13,12 +13,13 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from attune.api.access import Caller, cause_of, may_see_execution, requires
 from attune.api.dependencies import ReadConnection, Services
 from attune.api.errors import PROJECTION_BEHIND, Message, Problems, Responses
 from attune.api.pagination import Page, PageWindow, page_of
+from attune.api.request_body import RequestBody
 from attune.api.time_range import Since, Until
 from attune.commands.errors import UnknownEntity
 from attune.commands.models import RequestExecution
@@ -35,9 +36,7 @@ ExecutionId = Annotated[UUID, Path(description="The execution's id.")]
 OwnExecutionReader = Annotated[Caller, requires("execution:read", execution_token_reads_own=True)]
 
 
-class ExecutionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ExecutionRequest(RequestBody):
     action: str = Field(
         pattern=REF_PATTERN, description="The action's ref.", examples=["core.echo"]
     )

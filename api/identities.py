@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from attune.api.access import Caller, caller_cache, cause_of, requires
 from attune.api.dependencies import ApiServices, Services
 from attune.api.errors import Message, Responses
+from attune.api.request_body import RequestBody
 from attune.commands import models as m
 from attune.domain.access import BUILT_IN_ROLES, GrantSpec, RoleDefinition
 from attune.domain.identity import LOGIN_PATTERN, IdentityKind
@@ -27,7 +28,7 @@ router = APIRouter(tags=["identities"])
 Login = Annotated[str, Path(pattern=LOGIN_PATTERN)]
 
 
-class IdentityIn(BaseModel):
+class IdentityIn(RequestBody):
     login: str = Field(pattern=LOGIN_PATTERN)
     kind: IdentityKind = IdentityKind.USER
     roles: list[str] = []
@@ -43,15 +44,15 @@ class IdentityOut(BaseModel):
     updated_at: datetime
 
 
-class RolesIn(BaseModel):
+class RolesIn(RequestBody):
     roles: list[str]
 
 
-class PasswordIn(BaseModel):
+class PasswordIn(RequestBody):
     password: str = Field(min_length=8)
 
 
-class RoleIn(BaseModel):
+class RoleIn(RequestBody):
     description: str = ""
     grants: list[GrantSpec]
 
@@ -63,7 +64,7 @@ class RoleOut(BaseModel):
     grants: list[GrantSpec]
 
 
-class ApiKeyIn(BaseModel):
+class ApiKeyIn(RequestBody):
     name: str = Field(min_length=1, max_length=100)
     login: str | None = Field(default=None, description="Whose key (default: the caller's).")
 

@@ -9,19 +9,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from attune.api.pagination import Page
+from attune.api.request_body import RequestBody
 from attune.commands.keystore import open_value
 from attune.commands.ports import Unsealer
 from attune.domain.keystore import KeyScope
 from attune.domain.secrets import MASK
 
 
-class KeyIn(BaseModel):
+class KeyIn(RequestBody):
     """The body of ``PUT /api/v1/keys/{scope}/{name}``: set a key (creating it if needed)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     value: Any = Field(description="Any JSON value.", examples=["s3cret", {"user": "app"}])
     encrypted: bool = Field(

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from attune.api.access import CurrentCaller, caller_cache
 from attune.api.dependencies import Services, client_address
 from attune.api.login_throttle import LoginThrottle
+from attune.api.request_body import RequestBody
 from attune.commands.models import RevokeSession, StartSession
 from attune.domain.ids import new_runtime_id
 from attune.projections import security_queries as q
@@ -23,12 +24,12 @@ from attune.projections import security_queries as q
 router = APIRouter(prefix="/auth/v1", tags=["auth"])
 
 
-class Login(BaseModel):
+class Login(RequestBody):
     login: str = Field(examples=["admin"])
     password: str
 
 
-class Refresh(BaseModel):
+class Refresh(RequestBody):
     refresh_token: str
 
 

@@ -2,7 +2,8 @@
 
 `execute` is for user commands (the API): the command is applied synchronously and a
 refused command raises its typed error, writing nothing. Concurrent user commands share a
-transaction (group commit) without sharing their fate: each is refused or accepted alone.
+transaction (group commit) without sharing their fate: each is refused or accepted alone,
+and a group whose write fails is written again one command at a time.
 `apply_batch` is for processors and workers: each refused command is reported and skipped,
 the others and the processor's tracking position are written atomically. A concurrent
 write to the same aggregate makes the batch retry from freshly loaded aggregates.
@@ -125,6 +126,12 @@ class CommandService:
                     continue
                 failure: Exception = conflict
             except Exception as error:
+                if len(group) > 1:
+                    # One command's events could not be written (a value the store cannot
+                    # encode, say): it must not fail the others, so each is written alone.
+                    for pending in group:
+                        self._commit_group_locked([pending])
+                    return
                 failure = error
             else:
                 for index, pending in enumerate(group):

@@ -53,3 +53,38 @@ def test_a_lone_refusal_still_raises_its_typed_error(commands: CommandService) -
         commands.execute(
             m.RequestExecution(actor="api", at=NOW, action="x.y", execution_id=UUID(int=1))
         )
+
+
+def test_a_command_the_store_cannot_write_fails_alone(
+    commands: CommandService, store: EventStore
+) -> None:
+    """A lone surrogate cannot be encoded as UTF-8: writing that command fails, and the
+    other commands of its group commit are written all the same."""
+    results: dict[int, object] = {}
+    start = threading.Barrier(42)
+
+    def request(i: int) -> None:
+        message = "a\udc00b" if i in (7, 30) else f"run {i}"
+        command = m.RequestExecution(
+            actor="api",
+            at=NOW,
+            action="core.login",
+            parameters={"cmd": message},
+            execution_id=UUID(int=(0x019C << 112) | (7 << 76) | i),
+        )
+        start.wait()
+        try:
+            results[i] = commands.execute(command)
+        except Exception as failure:
+            results[i] = failure
+
+    threads = [threading.Thread(target=request, args=(i,)) for i in range(42)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    failed = {i for i, r in results.items() if not isinstance(r, int)}
+    assert failed == {7, 30}
+    stored = [e for _, e in store.read(0, 1000) if type(e).TOPIC == "execution.requested"]  # type: ignore[attr-defined]
+    assert len(stored) == 40
