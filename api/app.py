@@ -23,6 +23,7 @@ from attune.api.caller_cache import CallerCache
 from attune.api.dependencies import ApiServices
 from attune.api.errors import INVALID_REQUEST, domain_error_response, invalid_request_response
 from attune.api.login_throttle import LoginThrottle
+from attune.api.read_your_writes import WaitLimit, unwrapped_reads
 from attune.domain.errors import DomainError
 
 API_PREFIX = "/api/v1"
@@ -44,10 +45,13 @@ def create_app(services: ApiServices) -> FastAPI:
     app.state.services = services
     app.state.login_throttle = LoginThrottle()
     app.state.caller_cache = CallerCache()
+    app.state.wait_limit = WaitLimit()
     # No CORS middleware: browsers on other origins may not call the API (the default).
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(health.router)
     app.include_router(sessions.router)
     for module in (catalog, events, enforcements, executions, identities, keys, audit):
         app.include_router(module.router, prefix=API_PREFIX, responses=INVALID_REQUEST)
+    if unwrapped := unwrapped_reads(app.routes):
+        raise TypeError(f"routes reading projections need route_class=ProjectionRoute: {unwrapped}")
     return app

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from attune.api.access import Caller, requires
-from attune.api.dependencies import ReadConnection
 from attune.api.pagination import Page, PageWindow, page_of
+from attune.api.read_your_writes import ProjectionRoute, ReadConnection
 from attune.api.time_range import Since, Until
 from attune.projections import security_queries as q
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(route_class=ProjectionRoute, tags=["audit"])
 
 
 class AuditEntry(BaseModel):

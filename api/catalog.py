@@ -12,13 +12,13 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, computed_field
 
 from attune.api.access import Caller, requires
-from attune.api.dependencies import ReadConnection
 from attune.api.errors import PROJECTION_BEHIND, Message
 from attune.api.pagination import Page, PageWindow, page_of
+from attune.api.read_your_writes import ProjectionRoute, ReadConnection
 from attune.commands.errors import UnknownEntity
 from attune.projections import queries
 
-router = APIRouter()
+router = APIRouter(route_class=ProjectionRoute)
 
 PackFilter = Annotated[str | None, Query(description="Only components of this pack.")]
 

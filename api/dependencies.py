@@ -1,24 +1,20 @@
-"""What the routes depend on: the services handed in at start-up, and read connections.
-
-A read connection honours read-your-writes: a request that passes the store `position` a
-write returned waits (up to `wait` seconds) until the projection has reached it.
-"""
+"""What the routes depend on: the services handed in at start-up (read connections, which
+honour read-your-writes, are in `read_your_writes`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Protocol, cast
 from uuid import UUID
 
-from fastapi import Depends, HTTPException, Query, Request
-from sqlalchemy import Connection, Engine
+from fastapi import Depends, Request
+from sqlalchemy import Engine
 
 from attune.commands.models import Command
 from attune.commands.service import CommandService
 
-MAX_WAIT = 60.0
 VISIBLE_WITHIN = 10.0  # seconds a write may take to reach the projections
 
 
@@ -28,6 +24,10 @@ class ProjectionProgress(Protocol):
     def position(self) -> int: ...
 
     def wait_for(self, position: int, timeout: float) -> bool: ...
+
+    async def reached(self, position: int, timeout: float) -> bool:
+        """`wait_for` without holding a thread (the API's reads await this)."""
+        ...
 
 
 class TokenClaims(Protocol):
@@ -88,30 +88,3 @@ async def get_services(request: Request) -> ApiServices:
 
 
 Services = Annotated[ApiServices, Depends(get_services)]
-
-
-def read_connection(
-    services: Services,
-    position: Annotated[
-        int | None,
-        Query(ge=0, description="Wait until the projections include this store position."),
-    ] = None,
-    wait: Annotated[
-        float,
-        Query(ge=0, le=MAX_WAIT, description="Seconds to wait for `position` before a 503."),
-    ] = 10.0,
-) -> Iterator[Connection]:
-    if position is not None and not services.projection.wait_for(position, wait):
-        raise HTTPException(
-            status_code=503,
-            detail=(
-                f"the projections are at position {services.projection.position()}, "
-                f"not yet at position {position}, after {wait:g}s; retry later"
-            ),
-            headers={"Retry-After": "1"},
-        )
-    with services.read_engine.connect() as connection:
-        yield connection
-
-
-ReadConnection = Annotated[Connection, Depends(read_connection)]

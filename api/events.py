@@ -10,13 +10,13 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from attune.api.access import Caller, requires
-from attune.api.dependencies import ReadConnection
 from attune.api.errors import PROJECTION_BEHIND
 from attune.api.pagination import Page, PageWindow, page_of
+from attune.api.read_your_writes import ProjectionRoute, ReadConnection
 from attune.api.time_range import Since, Until
 from attune.projections import queries
 
-router = APIRouter(tags=["events"])
+router = APIRouter(route_class=ProjectionRoute, tags=["events"])
 
 
 class TriggerEvent(BaseModel):

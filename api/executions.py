@@ -16,9 +16,10 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field, field_validator
 
 from attune.api.access import Caller, cause_of, may_see_execution, requires
-from attune.api.dependencies import ReadConnection, Services
+from attune.api.dependencies import Services
 from attune.api.errors import PROJECTION_BEHIND, Message, Problems, Responses
 from attune.api.pagination import Page, PageWindow, page_of
+from attune.api.read_your_writes import ProjectionRoute, ReadConnection
 from attune.api.request_body import RequestBody
 from attune.api.time_range import Since, Until
 from attune.commands.errors import UnknownEntity
@@ -29,7 +30,7 @@ from attune.domain.ids import new_runtime_id
 from attune.domain.secrets import masked
 from attune.projections import queries
 
-router = APIRouter(prefix="/executions", tags=["executions"])
+router = APIRouter(route_class=ProjectionRoute, prefix="/executions", tags=["executions"])
 
 ExecutionId = Annotated[UUID, Path(description="The execution's id.")]
 # A running action's execution token may read its own execution (and nothing else).

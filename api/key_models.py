@@ -19,6 +19,9 @@ from attune.domain.keystore import KeyScope
 from attune.domain.secrets import MASK
 
 
+MAX_TTL = 100 * 366 * 24 * 3600  # beyond it, expiry times overflow long before year 9999
+
+
 class KeyIn(RequestBody):
     """The body of ``PUT /api/v1/keys/{scope}/{name}``: set a key (creating it if needed)."""
 
@@ -27,7 +30,10 @@ class KeyIn(RequestBody):
         default=False, description="Store the value encrypted (AES-256-GCM); shown masked."
     )
     ttl: int | None = Field(
-        default=None, gt=0, description="Seconds until the key expires (default: never)."
+        default=None,
+        gt=0,
+        le=MAX_TTL,
+        description="Seconds until the key expires (default: never; at most 100 years).",
     )
 
     def expires_at(self, now: datetime) -> datetime | None:

@@ -59,6 +59,7 @@ from attune.infra.startup import connect_with_retry
 from attune.infra.store_wakeup import StoreWakeUp
 from attune.infra.tokens import TokenService, load_or_create_signing_key
 from attune.projections.projector import DEFAULT_NAME, Projector, position_query
+from attune.projections.watch import PositionWatch
 from attune.streams.faust_app import create_streams_app
 from attune.streams.relay import Relay
 from attune.streams.stream_follower import StreamFollower
@@ -82,15 +83,24 @@ def _broker(settings: Settings) -> str:
 
 
 class ProjectedPosition:
-    """How far the projector (another process) got: its position row, polled while waiting."""
+    """How far the projector (another process) got: its position row, polled while waiting.
+
+    Threads poll it themselves (`wait_for`); coroutines (`reached`) share one polling thread,
+    which runs only while some coroutine waits, whatever their number.
+    """
 
     def __init__(self, engine: Engine, name: str = DEFAULT_NAME) -> None:
         self._engine = engine
         self._query = position_query(name)
+        self._watch = PositionWatch()
+        self._poller: threading.Thread | None = None
+        self._poller_lock = threading.Lock()
 
     def position(self) -> int:
         with self._engine.connect() as connection:
-            return connection.execute(self._query).scalar_one_or_none() or 0
+            position: int = connection.execute(self._query).scalar_one_or_none() or 0
+        self._watch.advance(position)
+        return position
 
     def wait_for(self, position: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -99,6 +109,31 @@ class ProjectedPosition:
                 return False
             time.sleep(POSITION_POLL_SECONDS)
         return True
+
+    async def reached(self, position: int, timeout: float) -> bool:
+        if timeout <= 0:
+            return await asyncio.to_thread(self.position) >= position
+        with self._poller_lock:
+            if self._poller is None:
+                self._poller = threading.Thread(target=self._poll, name="position", daemon=True)
+                self._poller.start()
+        return await self._watch.reached(position, timeout)
+
+    def _poll(self) -> None:
+        idle_since = time.monotonic()
+        while True:
+            time.sleep(POSITION_POLL_SECONDS)
+            with self._poller_lock:
+                # A grace period: a coroutine may be between starting us and waiting.
+                if self._watch.waiting() == 0 and time.monotonic() - idle_since > 1.0:
+                    self._poller = None
+                    return
+            if self._watch.waiting():
+                idle_since = time.monotonic()
+                try:
+                    self.position()
+                except Exception:  # the database is away: the waits time out, we go on
+                    log.warning("cannot read the projector's position", exc_info=True)
 
 
 def build_api(settings: Settings, clock: Clock = utc_now) -> FastAPI:

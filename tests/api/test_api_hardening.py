@@ -53,3 +53,55 @@ def test_every_request_body_refuses_what_cannot_be_stored(client: TestClient) ->
         if isinstance(route, APIRoute) and route.body_field is not None
     ]
     assert bodies and all(issubclass(body, RequestBody) for body in bodies), bodies
+
+
+def _operations(client: TestClient) -> list[tuple[str, str, dict[str, Any]]]:
+    paths = client.get("/openapi.json").json()["paths"]
+    return [(path, method, op) for path, ops in paths.items() for method, op in ops.items()]
+
+
+def test_an_offset_a_database_cannot_hold_is_a_422_on_every_list(client: TestClient) -> None:
+    lists = [
+        path
+        for path, method, op in _operations(client)
+        if method == "get" and any(p["name"] == "offset" for p in op.get("parameters", []))
+    ]
+    params = {"owner": "core"}  # pack keys are listed per pack
+    assert len(lists) >= 9
+    for path in lists:
+        too_far = client.get(path, params={**params, "offset": 2**63})
+        farthest = client.get(path, params={**params, "offset": 2**63 - 1})
+        assert too_far.status_code == 422, (path, too_far.text)
+        assert [p["parameter"] for p in too_far.json()["detail"]] == ["offset"]
+        assert farthest.status_code == 200, (path, farthest.text)
+        assert farthest.json()["items"] == []
+
+
+def test_every_integer_in_a_request_has_bounds(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    unbounded = [
+        (path, p["name"])
+        for path, _, op in _operations(client)
+        for p in op.get("parameters", [])
+        for schema in [p["schema"], *p["schema"].get("anyOf", [])]
+        if schema.get("type") == "integer" and "maximum" not in schema
+    ]
+    bodies = [
+        op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rpartition("/")[2]
+        for _, _, op in _operations(client)
+        if "requestBody" in op
+    ]
+    unbounded += [
+        (body, field)
+        for body in bodies
+        for field, schema in document["components"]["schemas"][body]["properties"].items()
+        for option in [schema, *schema.get("anyOf", [])]
+        if option.get("type") == "integer" and "maximum" not in option
+    ]
+    assert unbounded == []
+
+
+def test_a_key_ttl_too_long_for_a_date_is_a_422(client: TestClient) -> None:
+    answer = client.put("/api/v1/keys/system/db", json={"value": "x", "ttl": 10**30})
+    assert answer.status_code == 422
+    assert [p["parameter"] for p in answer.json()["detail"]] == ["ttl"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
@@ -39,3 +40,30 @@ def test_the_projector_advances_its_watch_after_each_commit(
     assert projector.watch.position() == 3
     projector.catch_up(store)
     assert projector.watch.position() == store.position()
+
+
+def test_coroutines_wait_without_a_thread_each_and_wake_when_reached() -> None:
+    watch = PositionWatch(5)
+
+    async def scenario() -> tuple[list[bool], int, int]:
+        before = threading.active_count()
+        waits = [asyncio.create_task(watch.reached(p, timeout=5)) for p in (6, 8, 8, 100)]
+        await asyncio.sleep(0.01)
+        pending = watch.waiting()
+        threads = threading.active_count() - before
+        threading.Timer(0.05, watch.advance, args=(8,)).start()  # the projector's thread
+        early = await asyncio.gather(*waits[:3])
+        waits[3].cancel()
+        return [*early, await watch.reached(5, timeout=0)], pending, threads
+
+    results, pending, threads = asyncio.run(scenario())
+    assert results == [True, True, True, True]
+    assert pending == 4
+    assert threads == 0  # four waits, no thread for any of them
+    assert watch.waiting() == 0  # the cancelled one is gone too
+
+
+def test_a_coroutine_gives_up_after_the_timeout() -> None:
+    watch = PositionWatch(1)
+    assert not asyncio.run(watch.reached(2, timeout=0.05))
+    assert watch.waiting() == 0
