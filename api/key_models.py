@@ -18,7 +18,6 @@ from attune.commands.ports import Unsealer
 from attune.domain.keystore import KeyScope
 from attune.domain.secrets import MASK
 
-
 MAX_TTL = 100 * 366 * 24 * 3600  # beyond it, expiry times overflow long before year 9999
 
 

@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi.testclient import TestClient
 
 from attune.api.read_your_writes import MAX_WAITS_PER_CALLER, WaitLimit
-
 from attune.commands.store import EventStore
 from attune.projections.projector import Projector
 
