@@ -6,6 +6,7 @@ from importlib.metadata import version
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from attune.api import (
     audit,
@@ -18,10 +19,12 @@ from attune.api import (
     keys,
     sessions,
 )
+from attune.api.allowed_methods import method_not_allowed
 from attune.api.body_limit import BodyLimit
 from attune.api.caller_cache import CallerCache
 from attune.api.dependencies import ApiServices
-from attune.api.errors import INVALID_REQUEST, domain_error_response, invalid_request_response
+from attune.api.documented_responses import document_common_responses
+from attune.api.errors import domain_error_response, http_error_response, invalid_request_response
 from attune.api.login_throttle import LoginThrottle
 from attune.api.read_your_writes import WaitLimit, unwrapped_reads
 from attune.domain.errors import DomainError
@@ -40,6 +43,8 @@ def create_app(services: ApiServices) -> FastAPI:
         exception_handlers={
             DomainError: domain_error_response,
             RequestValidationError: invalid_request_response,
+            StarletteHTTPException: http_error_response,
+            405: method_not_allowed,  # before the class: status handlers are looked up first
         },
     )
     app.state.services = services
@@ -51,7 +56,8 @@ def create_app(services: ApiServices) -> FastAPI:
     app.include_router(health.router)
     app.include_router(sessions.router)
     for module in (catalog, events, enforcements, executions, identities, keys, audit):
-        app.include_router(module.router, prefix=API_PREFIX, responses=INVALID_REQUEST)
+        app.include_router(module.router, prefix=API_PREFIX)
+    document_common_responses(app.routes)
     if unwrapped := unwrapped_reads(app.routes):
         raise TypeError(f"routes reading projections need route_class=ProjectionRoute: {unwrapped}")
     return app

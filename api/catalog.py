@@ -12,10 +12,11 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, computed_field
 
 from attune.api.access import Caller, requires
-from attune.api.errors import PROJECTION_BEHIND, Message
+from attune.api.errors import Message
 from attune.api.pagination import Page, PageWindow, page_of
 from attune.api.read_your_writes import ProjectionRoute, ReadConnection
 from attune.commands.errors import UnknownEntity
+from attune.domain.definitions import MAX_NAME
 from attune.projections import queries
 
 router = APIRouter(route_class=ProjectionRoute)
@@ -77,7 +78,7 @@ class RulePage(Page[Rule]):
     pass
 
 
-@router.get("/packs", tags=["packs"], responses=PROJECTION_BEHIND)
+@router.get("/packs", tags=["packs"])
 def list_packs(
     connection: ReadConnection, window: PageWindow, caller: Annotated[Caller, requires("pack:read")]
 ) -> PackPage:
@@ -86,7 +87,7 @@ def list_packs(
     return page_of(PackPage, listing, window)
 
 
-@router.get("/actions", tags=["actions"], responses=PROJECTION_BEHIND)
+@router.get("/actions", tags=["actions"])
 def list_actions(
     connection: ReadConnection,
     window: PageWindow,
@@ -106,11 +107,11 @@ def list_actions(
 @router.get(
     "/actions/{ref}",
     tags=["actions"],
-    responses={404: {"model": Message, "description": "Unknown action"}} | PROJECTION_BEHIND,
+    responses={404: {"model": Message, "description": "Unknown action"}},
 )
 def get_action(
     connection: ReadConnection,
-    ref: Annotated[str, Path(description="The action's ref.")],
+    ref: Annotated[str, Path(max_length=MAX_NAME, description="The action's ref.")],
     caller: Annotated[Caller, requires("action:read")],
 ) -> Action:
     row = queries.get_action(connection, ref)
@@ -119,7 +120,7 @@ def get_action(
     return Action.model_validate(row)
 
 
-@router.get("/triggers", tags=["triggers"], responses=PROJECTION_BEHIND)
+@router.get("/triggers", tags=["triggers"])
 def list_trigger_types(
     connection: ReadConnection,
     window: PageWindow,
@@ -136,7 +137,7 @@ def list_trigger_types(
     return page_of(TriggerTypePage, listing, window)
 
 
-@router.get("/rules", tags=["rules"], responses=PROJECTION_BEHIND)
+@router.get("/rules", tags=["rules"])
 def list_rules(
     connection: ReadConnection,
     window: PageWindow,

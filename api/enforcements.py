@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from attune.api.access import Caller, requires
-from attune.api.errors import PROJECTION_BEHIND
 from attune.api.pagination import Page, PageWindow, page_of
 from attune.api.read_your_writes import ProjectionRoute, ReadConnection
 from attune.domain.enforcement import EnforcementStatus
@@ -37,7 +36,7 @@ class EnforcementPage(Page[Enforcement]):
     pass
 
 
-@router.get("/enforcements", responses=PROJECTION_BEHIND)
+@router.get("/enforcements")
 def list_enforcements(
     connection: ReadConnection,
     window: PageWindow,

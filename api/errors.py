@@ -66,15 +66,6 @@ _STATUS_OF_ERROR: tuple[tuple[type[DomainError], int], ...] = (
 
 Responses = dict[int | str, dict[str, Any]]
 
-# Documented on every /api/v1 route.
-INVALID_REQUEST: Responses = {
-    422: {"model": Problems, "description": "Invalid parameters or request fields"},
-}
-# Documented on every route that reads projections (and so accepts `position`).
-PROJECTION_BEHIND: Responses = {
-    503: {"model": Message, "description": "The projections did not reach `position` in time"},
-}
-
 
 def _clip(text: str, limit: int = MAX_MESSAGE) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from attune.api.access import Caller, requires
-from attune.api.errors import PROJECTION_BEHIND
 from attune.api.pagination import Page, PageWindow, page_of
 from attune.api.read_your_writes import ProjectionRoute, ReadConnection
 from attune.api.time_range import Since, Until
@@ -32,7 +31,7 @@ class TriggerEventPage(Page[TriggerEvent]):
     pass
 
 
-@router.get("/events", responses=PROJECTION_BEHIND)
+@router.get("/events")
 def list_events(
     connection: ReadConnection,
     window: PageWindow,

@@ -17,14 +17,14 @@ from pydantic import BaseModel, Field, field_validator
 
 from attune.api.access import Caller, cause_of, may_see_execution, requires
 from attune.api.dependencies import Services
-from attune.api.errors import PROJECTION_BEHIND, Message, Problems, Responses
+from attune.api.errors import Message, Problems, Responses
 from attune.api.pagination import Page, PageWindow, page_of
 from attune.api.read_your_writes import ProjectionRoute, ReadConnection
 from attune.api.request_body import RequestBody
 from attune.api.time_range import Since, Until
 from attune.commands.errors import UnknownEntity
 from attune.commands.models import RequestExecution
-from attune.domain.definitions import REF_PATTERN
+from attune.domain.definitions import MAX_NAME, REF_PATTERN
 from attune.domain.execution import ExecutionStatus
 from attune.domain.ids import new_runtime_id
 from attune.domain.secrets import masked
@@ -39,7 +39,10 @@ OwnExecutionReader = Annotated[Caller, requires("execution:read", execution_toke
 
 class ExecutionRequest(RequestBody):
     action: str = Field(
-        pattern=REF_PATTERN, description="The action's ref.", examples=["core.echo"]
+        pattern=REF_PATTERN,
+        max_length=MAX_NAME,
+        description="The action's ref.",
+        examples=["core.echo"],
     )
     parameters: dict[str, Any] = Field(
         default_factory=dict,
@@ -91,9 +94,7 @@ class HistoryEntry(BaseModel):
     details: dict[str, Any]
 
 
-_READ_ONE: Responses = {
-    404: {"model": Message, "description": "Unknown execution"}
-} | PROJECTION_BEHIND
+_READ_ONE: Responses = {404: {"model": Message, "description": "Unknown execution"}}
 
 
 @router.post(
@@ -130,7 +131,7 @@ async def request_execution(
     return ExecutionAccepted(id=execution_id, status=ExecutionStatus.REQUESTED, position=position)
 
 
-@router.get("", responses=PROJECTION_BEHIND)
+@router.get("")
 def list_executions(
     connection: ReadConnection,
     window: PageWindow,

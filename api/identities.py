@@ -17,15 +17,17 @@ from pydantic import BaseModel, Field
 from attune.api.access import Caller, caller_cache, cause_of, requires
 from attune.api.dependencies import ApiServices, Services
 from attune.api.errors import Message, Responses
-from attune.api.request_body import RequestBody
+from attune.api.request_body import RequestBody, invalid
 from attune.commands import models as m
 from attune.domain.access import BUILT_IN_ROLES, GrantSpec, RoleDefinition
+from attune.domain.definitions import MAX_NAME
 from attune.domain.identity import LOGIN_PATTERN, IdentityKind
 from attune.domain.ids import new_runtime_id
 from attune.projections import security_queries as q
 
 router = APIRouter(tags=["identities"])
 Login = Annotated[str, Path(pattern=LOGIN_PATTERN)]
+UNKNOWN_IDENTITY: Responses = {404: {"model": Message, "description": "Unknown identity"}}
 
 
 class IdentityIn(RequestBody):
@@ -66,7 +68,9 @@ class RoleOut(BaseModel):
 
 class ApiKeyIn(RequestBody):
     name: str = Field(min_length=1, max_length=100)
-    login: str | None = Field(default=None, description="Whose key (default: the caller's).")
+    login: str | None = Field(
+        default=None, pattern=LOGIN_PATTERN, description="Whose key (default: the caller's)."
+    )
 
 
 class ApiKeyOut(BaseModel):
@@ -101,7 +105,11 @@ def list_identities(
         return [IdentityOut.model_validate(row) for row in q.list_identities(connection)]
 
 
-@router.post("/identities", status_code=201)
+@router.post(
+    "/identities",
+    status_code=201,
+    responses={409: {"model": Message, "description": "The login exists already"}},
+)
 def create_identity(
     body: IdentityIn,
     request: Request,
@@ -109,7 +117,7 @@ def create_identity(
     caller: Annotated[Caller, requires("identity:write")],
 ) -> IdentityOut:
     if (body.password is None) == (body.kind == IdentityKind.USER):
-        raise HTTPException(422, "a user needs a password; a service account has none")
+        raise invalid("body", "password", "a user needs one; a service account has none")
     password_hash = (
         None if body.password is None else services.credentials.hash_password(body.password)
     )
@@ -130,7 +138,7 @@ def create_identity(
     status_code=204,
     response_class=Response,
     response_model=None,
-    responses=LAST_ADMIN,
+    responses=LAST_ADMIN | UNKNOWN_IDENTITY,
 )
 def set_roles(
     login: Login,
@@ -144,7 +152,11 @@ def set_roles(
 
 
 @router.put(
-    "/identities/{login}/password", status_code=204, response_class=Response, response_model=None
+    "/identities/{login}/password",
+    status_code=204,
+    response_class=Response,
+    response_model=None,
+    responses=UNKNOWN_IDENTITY,
 )
 def change_password(
     login: Login,
@@ -165,7 +177,7 @@ def change_password(
     status_code=204,
     response_class=Response,
     response_model=None,
-    responses=LAST_ADMIN,
+    responses=LAST_ADMIN | UNKNOWN_IDENTITY,
 )
 def disable_identity(
     login: Login,
@@ -198,9 +210,15 @@ def list_roles(
     ]
 
 
-@router.put("/roles/{name}", status_code=204, response_class=Response, response_model=None)
+@router.put(
+    "/roles/{name}",
+    status_code=204,
+    response_class=Response,
+    response_model=None,
+    responses={409: {"model": Message, "description": "A built-in role cannot be redefined"}},
+)
 def define_role(
-    name: Annotated[str, Path(pattern=r"^[a-z0-9_\-]+$")],
+    name: Annotated[str, Path(pattern=r"^[a-z0-9_\-]+$", max_length=MAX_NAME)],
     body: RoleIn,
     request: Request,
     services: Services,
@@ -223,7 +241,7 @@ def list_api_keys(
     return [ApiKeyOut.model_validate(row) for row in rows]
 
 
-@router.post("/apikeys", status_code=201)
+@router.post("/apikeys", status_code=201, responses=UNKNOWN_IDENTITY)
 def create_api_key(
     body: ApiKeyIn,
     request: Request,
@@ -251,7 +269,13 @@ def create_api_key(
     return ApiKeyOut.model_validate({**(row or {}), "key": key})
 
 
-@router.delete("/apikeys/{key_id}", status_code=204, response_class=Response, response_model=None)
+@router.delete(
+    "/apikeys/{key_id}",
+    status_code=204,
+    response_class=Response,
+    response_model=None,
+    responses={404: {"model": Message, "description": "Unknown API key"}},
+)
 def revoke_api_key(
     key_id: UUID,
     request: Request,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from attune.api.pagination import Page
 from attune.api.request_body import RequestBody
@@ -25,10 +25,11 @@ class KeyIn(RequestBody):
     """The body of ``PUT /api/v1/keys/{scope}/{name}``: set a key (creating it if needed)."""
 
     value: Any = Field(description="Any JSON value.", examples=["s3cret", {"user": "app"}])
-    encrypted: bool = Field(
+    # Strict: JSON's 0 or "yes" is not a boolean, "60" not a number of seconds.
+    encrypted: StrictBool = Field(
         default=False, description="Store the value encrypted (AES-256-GCM); shown masked."
     )
-    ttl: int | None = Field(
+    ttl: StrictInt | None = Field(
         default=None,
         gt=0,
         le=MAX_TTL,

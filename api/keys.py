@@ -12,20 +12,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel
 
 from attune.api.access import Caller, cause_of, requires
 from attune.api.dependencies import ApiServices, Services
+from attune.api.errors import Message, Responses
 from attune.api.key_models import KeyIn, KeyOut, KeyPage, SealedKey
 from attune.api.pagination import PageWindow, page_of
+from attune.api.request_body import invalid
 from attune.commands.errors import UnknownEntity
 from attune.commands.keystore import DeleteKey, KeyCommand, RevealKey, SetKey
-from attune.domain.keystore import KeyScope
+from attune.domain.definitions import MAX_NAME
+from attune.domain.keystore import KEY_NAME_PATTERN, KeyScope
 from attune.projections.keystore import get_key, list_keys
 
 router = APIRouter(prefix="/keys", tags=["keys"])
-Owner = Annotated[str | None, Query(description="The pack (pack keys) or login (user keys).")]
+Owner = Annotated[
+    str | None,
+    Query(max_length=MAX_NAME, description="The pack (pack keys) or login (user keys)."),
+]
+KeyName = Annotated[
+    str, Path(pattern=KEY_NAME_PATTERN, max_length=MAX_NAME, description="The key's name.")
+]
+UNKNOWN_KEY: Responses = {404: {"model": Message, "description": "Unknown key"}}
 
 
 class KeyDeleted(BaseModel):
@@ -45,7 +55,7 @@ def _owner(caller: Caller, scope: KeyScope, owner: str | None, verb: str) -> str
             raise HTTPException(403, f"{caller.login} may not use {owner}'s keys")
         return owner
     if not owner:
-        raise HTTPException(422, "a pack key needs ?owner=<pack>")
+        raise invalid("query", "owner", "is required for a pack key: the pack's name")
     if not caller.may(f"key:{verb}", owner):
         raise HTTPException(403, f"{caller.login} lacks the permission key:{verb} for pack {owner}")
     return owner
@@ -93,10 +103,10 @@ def list_key_values(
     return page
 
 
-@router.get("/{scope}/{name}")
+@router.get("/{scope}/{name}", responses=UNKNOWN_KEY)
 def get_key_value(
     scope: KeyScope,
-    name: str,
+    name: KeyName,
     request: Request,
     services: Services,
     caller: Annotated[Caller, requires("key:read")],
@@ -117,10 +127,10 @@ def get_key_value(
     return KeyOut.decrypted(_row(services, reveal), services.commands.secrets)
 
 
-@router.get("/{scope}/{name}/sealed")
+@router.get("/{scope}/{name}/sealed", responses=UNKNOWN_KEY)
 def get_sealed_key(
     scope: KeyScope,
-    name: str,
+    name: KeyName,
     services: Services,
     _caller: Annotated[Caller, requires("key:resolve")],
     owner: Owner = None,
@@ -130,7 +140,7 @@ def get_sealed_key(
     if scope == KeyScope.SYSTEM:
         owner = None
     elif not owner:
-        raise HTTPException(422, f"a {scope} key needs ?owner=")
+        raise invalid("query", "owner", f"is required for a {scope} key")
     with services.read_engine.connect() as connection:
         row = get_key(connection, name, scope, owner, services.clock())
     if row is None:
@@ -142,7 +152,7 @@ def get_sealed_key(
 @router.put("/{scope}/{name}")
 def set_key_value(
     scope: KeyScope,
-    name: str,
+    name: KeyName,
     body: KeyIn,
     request: Request,
     services: Services,
@@ -163,10 +173,10 @@ def set_key_value(
     return KeyOut.masked(_row(services, command))
 
 
-@router.delete("/{scope}/{name}")
+@router.delete("/{scope}/{name}", responses=UNKNOWN_KEY)
 def delete_key_value(
     scope: KeyScope,
-    name: str,
+    name: KeyName,
     request: Request,
     services: Services,
     caller: Annotated[Caller, requires("key:write")],

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from attune.api.access import CurrentCaller
 from attune.api.dependencies import ApiServices, Services
+from attune.api.request_body import invalid
 
 MAX_WAIT = 60.0
 MAX_POSITION = 2**63 - 1  # the largest store position a database can hold
@@ -81,9 +81,7 @@ class PendingRead:
         head = await run_in_threadpool(self.services.store_position)
         if self.position > head:
             problem = f"is beyond the store's head, {head}: no write has returned it"
-            raise RequestValidationError(
-                [{"type": "value_error", "loc": ("query", "position"), "msg": problem}]
-            )
+            raise invalid("query", "position", problem)
         with self.limit.slot(self.caller):
             if not await progress.reached(self.position, self.wait):
                 raise HTTPException(

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from attune.api.access import CurrentCaller, caller_cache
 from attune.api.dependencies import Services, client_address
+from attune.api.errors import Message
 from attune.api.login_throttle import LoginThrottle
 from attune.api.request_body import RequestBody
 from attune.commands.models import RevokeSession, StartSession
@@ -47,7 +48,13 @@ def get_throttle(request: Request) -> LoginThrottle:
 Throttle = Annotated[LoginThrottle, Depends(get_throttle)]
 
 
-@router.post("/login", responses={401: {}, 429: {}})
+@router.post(
+    "/login",
+    responses={
+        401: {"model": Message, "description": "Wrong login or password"},
+        429: {"model": Message, "description": "Too many failed logins; see Retry-After"},
+    },
+)
 def login(body: Login, request: Request, services: Services, throttle: Throttle) -> Tokens:
     now, address = services.clock(), client_address(request)
     wait = throttle.wait_seconds(body.login, address, now)
@@ -80,7 +87,9 @@ def login(body: Login, request: Request, services: Services, throttle: Throttle)
     return Tokens(access_token=access, refresh_token=refresh, expires_at=expires)
 
 
-@router.post("/refresh", responses={401: {}})
+@router.post(
+    "/refresh", responses={401: {"model": Message, "description": "The refresh token was refused"}}
+)
 def refresh(body: Refresh, services: Services) -> Tokens:
     try:
         claims = services.credentials.read_token(body.refresh_token)
@@ -100,7 +109,13 @@ def refresh(body: Refresh, services: Services) -> Tokens:
 
 
 @router.post(
-    "/logout", status_code=204, response_class=Response, response_model=None, responses={401: {}}
+    "/logout",
+    status_code=204,
+    response_class=Response,
+    response_model=None,
+    responses={
+        400: {"model": Message, "description": "The credential is an API key, not a login session"}
+    },
 )
 def logout(caller: CurrentCaller, request: Request, services: Services) -> None:
     if caller.session_id is None:

@@ -15,6 +15,7 @@ from attune.domain.parameters import ParameterSpec
 
 REF_PATTERN = r"^[a-z0-9_][a-z0-9_\-]*\.[A-Za-z0-9_\-\.]+$"
 NAME_PATTERN = r"^[a-z0-9_][a-z0-9_\-]*$"
+MAX_NAME = 255  # characters in a ref, a key name or another identifier
 
 RunnerType = Literal["noop", "local-shell-cmd", "local-shell-script", "python-script"]
 
@@ -31,7 +32,7 @@ class Definition(BaseModel):
 
 
 class PackDefinition(Definition):
-    ref: str = Field(pattern=NAME_PATTERN)
+    ref: str = Field(pattern=NAME_PATTERN, max_length=MAX_NAME)
     label: str = ""
     description: str = ""
     version: str = "0.1.0"
@@ -43,7 +44,7 @@ class PackDefinition(Definition):
 class ActionDefinition(Definition):
     """An action: what runs, with which parameters, how its output is read, how long it may take."""
 
-    ref: str = Field(pattern=REF_PATTERN)
+    ref: str = Field(pattern=REF_PATTERN, max_length=MAX_NAME)
     pack: str
     name: str
     description: str = ""
@@ -66,7 +67,7 @@ class ActionDefinition(Definition):
 
 
 class TriggerTypeDefinition(Definition):
-    ref: str = Field(pattern=REF_PATTERN)
+    ref: str = Field(pattern=REF_PATTERN, max_length=MAX_NAME)
     pack: str
     name: str
     description: str = ""
@@ -77,14 +78,14 @@ class TriggerTypeDefinition(Definition):
 class RuleDefinition(Definition):
     """A rule: when a trigger of this type fires and the criteria hold, run this action."""
 
-    ref: str = Field(pattern=REF_PATTERN)
+    ref: str = Field(pattern=REF_PATTERN, max_length=MAX_NAME)
     pack: str
     name: str
     description: str = ""
-    trigger: str = Field(pattern=REF_PATTERN)
+    trigger: str = Field(pattern=REF_PATTERN, max_length=MAX_NAME)
     trigger_params: dict[str, Any] = {}
     criteria: dict[str, Condition] = {}
-    action: str = Field(pattern=REF_PATTERN)
+    action: str = Field(pattern=REF_PATTERN, max_length=MAX_NAME)
     action_params: dict[str, Any] = {}
     enabled: bool = True
 

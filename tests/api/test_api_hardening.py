@@ -105,3 +105,42 @@ def test_a_key_ttl_too_long_for_a_date_is_a_422(client: TestClient) -> None:
     answer = client.put("/api/v1/keys/system/db", json={"value": "x", "ttl": 10**30})
     assert answer.status_code == 422
     assert [p["parameter"] for p in answer.json()["detail"]] == ["ttl"]
+
+
+def test_a_method_a_path_does_not_serve_is_answered_with_every_method_it_does(
+    client: TestClient,
+) -> None:
+    for method in ("OPTIONS", "PATCH"):
+        answer = client.request(method, "/api/v1/executions")
+        assert answer.status_code == 405
+        assert answer.headers["Allow"] == "GET, POST"
+    key = client.options("/api/v1/keys/system/db")
+    assert key.headers["Allow"] == "DELETE, GET, PUT"
+    assert "is not served here" in key.json()["detail"]
+
+
+def test_a_key_body_takes_json_booleans_and_numbers_only(client: TestClient) -> None:
+    for body in ({"value": "x", "encrypted": 0}, {"value": "x", "ttl": "60"}):
+        answer = client.put("/api/v1/keys/system/db", json=body)
+        assert answer.status_code == 422, body
+
+
+def test_every_operation_documents_the_answers_its_dependencies_may_give(
+    client: TestClient,
+) -> None:
+    for path, method, op in _operations(client):
+        documented = set(op["responses"])
+        if path not in ("/health", "/auth/v1/login", "/auth/v1/refresh"):
+            assert "401" in documented, (method, path)
+        if op.get("parameters"):
+            assert "422" in documented, (method, path)
+        if "requestBody" in op:
+            assert {"400", "413", "422"} <= documented, (method, path)
+        if any(p["name"] == "position" for p in op.get("parameters", [])):
+            assert {"429", "503"} <= documented, (method, path)
+        for status, response in op["responses"].items():
+            assert "application/json" in response.get("content", {}) or status == "204", (
+                method,
+                path,
+                status,
+            )
