@@ -21,7 +21,7 @@ from attune.infra.admin_cli import admin
 from attune.infra.cli_client import call_api, json_option, log_to_stderr, print_table, settings_of
 from attune.infra.cli_login import login
 from attune.infra.key_cli import key
-from attune.infra.process_cli import PROCESS_COMMANDS
+from attune.infra.process_cli import GRACEFUL_SHUTDOWN_SECONDS, PROCESS_COMMANDS
 from attune.infra.replay_cli import relay, replay
 from attune.infra.settings import Settings
 
@@ -105,7 +105,13 @@ def up(
         err=True,
     )
     server = uvicorn.Server(
-        uvicorn.Config(attune.app, host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.Config(
+            attune.app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
     )
     try:
         server.run()

@@ -10,6 +10,10 @@ import click
 
 from attune.infra.cli_client import log_to_stderr, settings_of, stop_on_signals
 
+# Requests still running when the API is told to stop get this long: a read waiting for the
+# projections could otherwise hold the shutdown for its whole `wait` (up to a minute).
+GRACEFUL_SHUTDOWN_SECONDS = 5
+
 
 @click.command()
 @click.option("--port", type=int, help="Port to listen on (default 8080).")
@@ -28,7 +32,13 @@ def api(ctx: click.Context, port: int | None, host: str | None) -> None:
     if app is None:
         return
     click.echo(f"Attune API on {settings.base_url}", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
 
 
 @click.command()
