@@ -25,7 +25,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from attune.commands.ports import SecretKeyMissing
-from attune.infra.private_files import write_private_file
+from attune.infra.private_files import private_directory, write_private_file
 
 FIRST_KEY = "secret.key"
 KEYS = "keys"
@@ -138,7 +138,7 @@ def open_keyring(state_dir: Path) -> AesGcmSecretBox:
     """The secret box of a state directory, generating its first key on first start."""
     first = state_dir / FIRST_KEY
     if not first.exists() and not (state_dir / KEYS).exists():
-        state_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(state_dir)
         with contextlib.suppress(FileExistsError):  # a process starting beside us was first
             write_private_file(first, AESGCM.generate_key(bit_length=256), replace=False)
     return AesGcmSecretBox(state_dir)

@@ -14,31 +14,43 @@ from attune.commands.store import EventStore
 from tests.conftest import NOW
 
 
-def test_concurrent_requests_each_get_their_own_answer(
-    commands: CommandService, store: EventStore
-) -> None:
+def all_at_once(commands: CommandService, requests: list[m.Command]) -> dict[int, object]:
+    """Execute every command from a thread of its own, all released at once; each thread's
+    position, or the exception it got."""
     results: dict[int, object] = {}
-    start = threading.Barrier(40)
+    start = threading.Barrier(len(requests))
 
     def request(i: int) -> None:
-        action = "core.nope" if i % 5 == 0 else "core.noop"
-        command = m.RequestExecution(
-            actor="api",
-            at=NOW,
-            action=action,
-            execution_id=UUID(int=(0x019B << 112) | (7 << 76) | i),
-        )
         start.wait()
         try:
-            results[i] = commands.execute(command)
-        except UnknownEntity as refusal:
-            results[i] = refusal
+            results[i] = commands.execute(requests[i])
+        except Exception as failure:
+            results[i] = failure
 
-    threads = [threading.Thread(target=request, args=(i,)) for i in range(40)]
+    threads = [threading.Thread(target=request, args=(i,)) for i in range(len(requests))]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    return results
+
+
+def run(i: int, action: str, **parameters: object) -> m.RequestExecution:
+    return m.RequestExecution(
+        actor="api",
+        at=NOW,
+        action=action,
+        parameters=parameters,
+        execution_id=UUID(int=(0x019B << 112) | (7 << 76) | i),
+    )
+
+
+def test_concurrent_requests_each_get_their_own_answer(
+    commands: CommandService, store: EventStore
+) -> None:
+    results = all_at_once(
+        commands, [run(i, "core.nope" if i % 5 == 0 else "core.noop") for i in range(40)]
+    )
 
     refused = {i for i, r in results.items() if isinstance(r, UnknownEntity)}
     assert refused == {i for i in range(40) if i % 5 == 0}
@@ -60,29 +72,10 @@ def test_a_command_the_store_cannot_write_fails_alone(
 ) -> None:
     """A lone surrogate cannot be encoded as UTF-8: writing that command fails, and the
     other commands of its group commit are written all the same."""
-    results: dict[int, object] = {}
-    start = threading.Barrier(42)
-
-    def request(i: int) -> None:
-        message = "a\udc00b" if i in (7, 30) else f"run {i}"
-        command = m.RequestExecution(
-            actor="api",
-            at=NOW,
-            action="core.login",
-            parameters={"cmd": message},
-            execution_id=UUID(int=(0x019C << 112) | (7 << 76) | i),
-        )
-        start.wait()
-        try:
-            results[i] = commands.execute(command)
-        except Exception as failure:
-            results[i] = failure
-
-    threads = [threading.Thread(target=request, args=(i,)) for i in range(42)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    requests = [
+        run(i, "core.login", cmd="a\udc00b" if i in (7, 30) else f"run {i}") for i in range(42)
+    ]
+    results = all_at_once(commands, requests)
 
     failed = {i for i, r in results.items() if not isinstance(r, int)}
     assert failed == {7, 30}
