@@ -27,7 +27,7 @@ from attune.commands.store import EventStore
 from attune.domain.events import Cause
 from attune.domain.identity import ADMIN_ROLE, ApiKey, Identity, IdentityKind
 from attune.infra.cli_client import settings_of
-from attune.infra.replay_cli import STATE_DIR, _exclusive, _open_store
+from attune.infra.replay_cli import STATE_DIR, exclusive_state, open_existing_store
 from attune.infra.settings import Settings
 
 ACTOR = "admin_reset"
@@ -53,8 +53,8 @@ def admin_reset(ctx: click.Context, state_dir: Path | None) -> None:
     from attune.infra.secret_box import AesGcmSecretBox
 
     settings = settings_of(ctx).with_overrides(state_dir=state_dir)
-    with _exclusive(settings, dry_run=False):
-        store = _open_store(settings)
+    with exclusive_state(settings, dry_run=False):
+        store = open_existing_store(settings)
         try:
             # Identity commands seal nothing: the keyring is only opened if one asks.
             commands = CommandService(store, AesGcmSecretBox(settings.state_dir))

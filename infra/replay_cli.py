@@ -62,7 +62,7 @@ def relay_republish(
     from attune.streams.replay import DryRunPublisher, republish
 
     settings = settings_of(ctx).with_overrides(state_dir=state_dir)
-    store = _open_store(settings)
+    store = open_existing_store(settings)
     kafka: KafkaPublisher | None = None
     try:
         log_end = store.position()
@@ -118,8 +118,8 @@ def replay_projections(ctx: click.Context, state_dir: Path | None, dry_run: bool
     from attune.projections.rebuild import rebuild
 
     settings = settings_of(ctx).with_overrides(state_dir=state_dir)
-    with _exclusive(settings, dry_run):
-        store = _open_store(settings)
+    with exclusive_state(settings, dry_run):
+        store = open_existing_store(settings)
         try:
             end = store.position()
             if dry_run:
@@ -190,8 +190,8 @@ def replay_processor_command(
         starting = parse_start(start)
     except ReplayError as problem:
         raise click.BadParameter(str(problem), param_hint="'--from'") from None
-    with _exclusive(settings, dry_run):
-        store = _open_store(settings)
+    with exclusive_state(settings, dry_run):
+        store = open_existing_store(settings)
         # The keys that sealed stored secrets; a missing one refuses those commands, saying so.
         secrets = AesGcmSecretBox(settings.state_dir)
         bus: CommandBus = DryRunBus(store, secrets) if dry_run else CommandService(store, secrets)
@@ -236,7 +236,7 @@ class _Observed:
         return batch
 
 
-def _open_store(settings: Settings) -> EventStore:
+def open_existing_store(settings: Settings) -> EventStore:
     """The event store; a clear error when it is missing (SQLite) or unreachable."""
     from attune.infra.bootstrap import open_store
     from attune.infra.databases import postgres_url
@@ -255,7 +255,7 @@ def _open_store(settings: Settings) -> EventStore:
     return store
 
 
-def _exclusive(settings: Settings, dry_run: bool) -> AbstractContextManager[object]:
+def exclusive_state(settings: Settings, dry_run: bool) -> AbstractContextManager[object]:
     """The state directory's lock, when a run writes to SQLite files (Attune is stopped)."""
     from attune.infra.databases import postgres_url
 
