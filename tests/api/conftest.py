@@ -19,10 +19,10 @@ from attune.commands import models as m
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.identity import IdentityKind
-from attune.infra.credentials import LocalCredentials
-from attune.infra.passwords import hash_password
 from attune.infra.projection_runner import projection_loop
-from attune.infra.tokens import TokenService
+from attune.infra.security.credentials import LocalCredentials
+from attune.infra.security.passwords import hash_password
+from attune.infra.security.tokens import TokenService
 from attune.projections.projector import Projector
 
 

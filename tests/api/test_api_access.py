@@ -21,8 +21,8 @@ from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.access import BUILT_IN_ROLES, Grants
 from attune.domain.identity import IdentityKind
-from attune.infra.credentials import LocalCredentials
-from attune.infra.passwords import hash_password
+from attune.infra.security.credentials import LocalCredentials
+from attune.infra.security.passwords import hash_password
 from attune.projections.projector import Projector
 from tests.api.api_harness import T0
 

@@ -13,7 +13,7 @@ from attune.commands.keystore import SetKey
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.keystore import KeyScope
-from attune.infra.secret_box import AesGcmSecretBox
+from attune.infra.security.secret_box import AesGcmSecretBox
 from attune.projections.keystore import get_key
 from attune.projections.projector import Projector
 from tests.conftest import NOW

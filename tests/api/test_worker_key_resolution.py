@@ -20,9 +20,9 @@ from attune.commands.keystore import SetKey
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.identity import IdentityKind
-from attune.infra.api_keystore import ApiKeyFinder, worker_token
-from attune.infra.credentials import LocalCredentials
-from attune.infra.secret_box import AesGcmSecretBox
+from attune.infra.security.api_keystore import ApiKeyFinder, worker_token
+from attune.infra.security.credentials import LocalCredentials
+from attune.infra.security.secret_box import AesGcmSecretBox
 from attune.infra.settings import Settings
 from attune.projections.projector import Projector
 from attune.streams.keystore_references import KeyNotFound, keystore_lookup

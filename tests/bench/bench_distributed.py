@@ -41,11 +41,11 @@ from attune.commands.store import EventStore  # noqa: E402
 from attune.domain.events import AttuneEvent  # noqa: E402
 from attune.domain.ids import new_runtime_id  # noqa: E402
 from attune.infra.bootstrap import open_read_engine, open_store, register_packs, utc_now  # noqa: E402
-from attune.infra.kafka_admin import init_topics  # noqa: E402
-from attune.infra.kafka_publisher import KafkaPublisher  # noqa: E402
-from attune.infra.kafka_topics import TOPICS, topic_of_event  # noqa: E402
+from attune.infra.kafka.admin import init_topics  # noqa: E402
+from attune.infra.kafka.publisher import KafkaPublisher  # noqa: E402
+from attune.infra.kafka.topics import TOPICS, topic_of_event  # noqa: E402
 from attune.infra.pack_loader import load_packs, shipped_packs_root  # noqa: E402
-from attune.infra.secret_box import open_keyring  # noqa: E402
+from attune.infra.security.secret_box import open_keyring  # noqa: E402
 from attune.infra.settings import Settings  # noqa: E402
 from attune.projections.projector import Projector  # noqa: E402
 from attune.projections.rebuild import dump_tables  # noqa: E402

@@ -17,7 +17,7 @@ from pathlib import Path
 import orjson
 from kafka import KafkaConsumer, TopicPartition
 
-from attune.infra.kafka_topics import STREAM_TOPICS
+from attune.infra.kafka.topics import STREAM_TOPICS
 
 STAGES = ["api_to_relay", "scheduler", "commands_relay", "worker", "commands_projector"]
 

@@ -12,7 +12,7 @@ from attune.commands.keystore import DeleteKey, RevealKey, SetKey, open_value
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.keystore import InvalidKey, Key, KeyScope
-from attune.infra.secret_box import AesGcmSecretBox
+from attune.infra.security.secret_box import AesGcmSecretBox
 from attune.infra.settings import Settings
 from tests.conftest import NOW
 

@@ -15,7 +15,7 @@ from attune.domain.errors import DomainError
 from attune.domain.events import Cause
 from attune.domain.identity import Identity, IdentityKind
 from attune.infra.bootstrap import open_store
-from attune.infra.secret_box import AesGcmSecretBox
+from attune.infra.security.secret_box import AesGcmSecretBox
 from attune.infra.settings import Settings
 from tests.conftest import NOW
 

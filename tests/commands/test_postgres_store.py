@@ -13,7 +13,7 @@ from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.execution import Execution
 from attune.infra.bootstrap import open_store
-from attune.infra.secret_box import AesGcmSecretBox
+from attune.infra.security.secret_box import AesGcmSecretBox
 from attune.infra.settings import Settings
 from tests.conftest import NOW
 

@@ -22,20 +22,15 @@ from attune.api.dependencies import ApiServices
 from attune.commands.service import CommandService
 from attune.domain.events import Cause
 from attune.domain.identity import Identity
-from attune.infra.bootstrap import (
-    ensure_first_admin,
-    ensure_local_cli_token,
-    open_read_engine,
-    open_store,
-    utc_now,
-)
-from attune.infra.cli import main
-from attune.infra.credentials import LocalCredentials
+from attune.infra.bootstrap import open_read_engine, open_store, utc_now
+from attune.infra.cli.main import main
+from attune.infra.first_start import ensure_first_admin, ensure_local_cli_token
 from attune.infra.projection_runner import projection_loop
-from attune.infra.secret_box import open_keyring
+from attune.infra.security.credentials import LocalCredentials
+from attune.infra.security.secret_box import open_keyring
+from attune.infra.security.tokens import TokenService, load_or_create_signing_key
 from attune.infra.settings import Settings
-from attune.infra.state_lock import StateLock
-from attune.infra.tokens import TokenService, load_or_create_signing_key
+from attune.infra.storage.state_lock import StateLock
 from attune.projections.projector import Projector
 
 

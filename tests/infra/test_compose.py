@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import yaml
 
-from attune.infra.cli import main
+from attune.infra.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

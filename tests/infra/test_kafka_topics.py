@@ -10,8 +10,8 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
 from attune.domain.catalogue import EVENT_TYPES
-from attune.infra.kafka_admin import KafkaUnavailable, TopicMismatch, init_topics
-from attune.infra.kafka_topics import TOPICS, topic_of_event
+from attune.infra.kafka.admin import KafkaUnavailable, TopicMismatch, init_topics
+from attune.infra.kafka.topics import TOPICS, topic_of_event
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "topics.md"
 

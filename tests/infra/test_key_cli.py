@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from attune.infra.key_cli import key, parse_value
-from attune.infra.secret_box import open_keyring
+from attune.infra.cli.key import key, parse_value
+from attune.infra.security.secret_box import open_keyring
 from attune.infra.settings import Settings
 
 

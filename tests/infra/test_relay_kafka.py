@@ -9,9 +9,9 @@ from uuid import UUID
 from attune.commands import models as m
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
-from attune.infra.kafka_admin import init_topics
-from attune.infra.kafka_publisher import KafkaPublisher
-from attune.infra.kafka_topics import TOPICS, topic_of_event
+from attune.infra.kafka.admin import init_topics
+from attune.infra.kafka.publisher import KafkaPublisher
+from attune.infra.kafka.topics import TOPICS, topic_of_event
 from attune.streams.relay import Relay
 from tests.conftest import NOW
 from tests.kafka_broker import read_topics

@@ -12,12 +12,13 @@ from sqlalchemy import Engine
 
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
-from attune.infra.kafka_admin import init_topics
-from attune.infra.kafka_publisher import KafkaPublisher
-from attune.infra.kafka_topics import TOPICS, topic_of_event
-from attune.infra.replay_cli import relay, replay
+from attune.infra.cli.relay import relay
+from attune.infra.cli.replay import replay
+from attune.infra.kafka.admin import init_topics
+from attune.infra.kafka.publisher import KafkaPublisher
+from attune.infra.kafka.topics import TOPICS, topic_of_event
 from attune.infra.settings import Settings
-from attune.infra.state_lock import StateLock
+from attune.infra.storage.state_lock import StateLock
 from attune.projections.projector import Projector
 from attune.projections.rebuild import dump_tables
 from attune.projections.schema import execution

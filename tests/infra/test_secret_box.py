@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from attune.infra.secret_box import SecretKeyMissing, key_id_of, open_keyring
+from attune.infra.security.secret_box import SecretKeyMissing, key_id_of, open_keyring
 
 
 def mode(path: Path) -> int:

@@ -15,8 +15,8 @@ PROCESSES = 12
 SCRIPT = """
 import sys, time
 from pathlib import Path
-from attune.infra.secret_box import open_keyring
-from attune.infra.tokens import load_or_create_signing_key
+from attune.infra.security.secret_box import open_keyring
+from attune.infra.security.tokens import load_or_create_signing_key
 state = Path(sys.argv[1])
 while not (state / "go").exists():
     time.sleep(0.001)
@@ -48,7 +48,7 @@ def test_processes_starting_together_create_one_keyring_and_one_signing_key(
     signing_keys = {out.split()[0] for out, _ in results}
     assert signing_keys == {(state / "signing.key").read_bytes().hex()}
 
-    from attune.infra.secret_box import open_keyring
+    from attune.infra.security.secret_box import open_keyring
 
     box = open_keyring(state)  # whoever sealed, the one keyring on disk unseals it
     assert {box.unseal(out.split()[1]) for out, _ in results} == {"shared"}

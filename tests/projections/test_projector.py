@@ -16,7 +16,7 @@ from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.catalogue import EVENT_TYPES
 from attune.domain.ids import new_runtime_id
-from attune.infra.secret_box import AesGcmSecretBox
+from attune.infra.security.secret_box import AesGcmSecretBox
 from attune.projections.handlers import HANDLERS
 from attune.projections.projector import Projector
 from attune.projections.rebuild import dump_tables

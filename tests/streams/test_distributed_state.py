@@ -8,7 +8,7 @@ from uuid import UUID
 from aiokafka import TopicPartition
 
 from attune.domain.execution import Execution
-from attune.infra.kafka_worker import OpenExecutions
+from attune.infra.kafka.worker import OpenExecutions
 from attune.streams.delivered_events import FirstDelivery
 from attune.streams.faust_app import TableIdSets
 from tests.streams.events import CAUSE

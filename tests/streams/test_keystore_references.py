@@ -15,7 +15,7 @@ from attune.commands.store import EventStore
 from attune.domain.definitions import ActionDefinition
 from attune.domain.errors import InvalidParameters
 from attune.domain.keystore import KeyScope
-from attune.infra.secret_box import AesGcmSecretBox
+from attune.infra.security.secret_box import AesGcmSecretBox
 from attune.projections.keystore import get_key
 from attune.projections.projector import Projector
 from attune.streams.keystore_references import (

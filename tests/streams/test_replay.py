@@ -15,8 +15,8 @@ from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.definitions import RuleDefinition
 from attune.domain.events import event_name
-from attune.infra.kafka_topics import execution_rekeying, topic_of_event
-from attune.infra.secret_box import AesGcmSecretBox
+from attune.infra.kafka.topics import execution_rekeying, topic_of_event
+from attune.infra.security.secret_box import AesGcmSecretBox
 from attune.streams.relay import OutgoingRecord, records_of
 from attune.streams.replay import (
     DryRunBus,

@@ -24,7 +24,7 @@ from attune.domain.definitions import ActionDefinition
 from attune.domain.events import event_name
 from attune.domain.keystore import KeyScope
 from attune.domain.secrets import MASK
-from attune.infra.secret_box import AesGcmSecretBox
+from attune.infra.security.secret_box import AesGcmSecretBox
 from attune.infra.settings import Settings
 from attune.projections.keystore import get_key
 from attune.projections.projector import Projector

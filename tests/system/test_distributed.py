@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from kafka import KafkaProducer
 
-from attune.infra.kafka_topics import TOPICS
+from attune.infra.kafka.topics import TOPICS
 from tests.kafka_broker import read_topics
 from tests.system.distributed import Cluster
 from tests.system.harness import ATTUNE, free_port, wait_until, write_vault_pack

@@ -14,8 +14,8 @@ import pytest
 from attune.commands import models as m
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
-from attune.infra.kafka_admin import init_topics
-from attune.infra.kafka_topics import EVENT_STREAMS, STREAM_TOPICS, TOPICS
+from attune.infra.kafka.admin import init_topics
+from attune.infra.kafka.topics import EVENT_STREAMS, STREAM_TOPICS, TOPICS
 from attune.infra.settings import Settings
 from tests.conftest import NOW
 from tests.kafka_broker import read_topics

@@ -15,8 +15,8 @@ from kafka import KafkaProducer
 from attune.domain.catalogue import envelope
 from attune.domain.events import Cause
 from attune.domain.worker import Worker
-from attune.infra.kafka_admin import init_topics
-from attune.infra.kafka_topics import TOPICS
+from attune.infra.kafka.admin import init_topics
+from attune.infra.kafka.topics import TOPICS
 from tests.conftest import NOW
 from tests.system.harness import ATTUNE, wait_until
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from attune.infra import passwords, tokens
+from attune.infra.security import passwords, tokens
 
 
 class LocalCredentials:

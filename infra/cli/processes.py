@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from attune.infra.cli_client import log_to_stderr, settings_of, stop_on_signals
+from attune.infra.cli.client import log_to_stderr, settings_of, stop_on_signals
 
 # Requests still running when the API is told to stop get this long: a read waiting for the
 # projections could otherwise hold the shutdown for its whole `wait` (up to a minute).

@@ -22,7 +22,7 @@ from eventsourcing.persistence import Tracking
 from attune.commands.models import Command
 from attune.commands.service import CommandService, Outcome
 from attune.commands.wire import UnreadableCommand, decode_command, encode_command, target_of
-from attune.infra.kafka_publisher import idempotent_producer
+from attune.infra.kafka.publisher import idempotent_producer
 from attune.streams.delivery import apply_until_written
 
 log = logging.getLogger("attune")

@@ -1,7 +1,5 @@
-"""`attune relay` and `attune replay`: moving the event log to Kafka and rebuilding state
-from it.
+"""`attune replay`: rebuilding state from the event log.
 
-`attune relay` runs the relay; `attune relay republish` sends a range of the log again.
 `attune replay projections` drops and rebuilds the read models; `attune replay processor`
 re-runs a stream processor from a point of the log. Each shows a progress bar on stderr
 and has a `--dry-run` that writes nothing. See docs/replay.md.
@@ -9,94 +7,25 @@ and has a `--dry-run` that writes nothing. See docs/replay.md.
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 import sqlalchemy
-from eventsourcing.persistence import OperationalError
 
 from attune.commands.store import EventStore
 from attune.domain.events import AttuneEvent
-from attune.infra.cli_client import log_to_stderr, settings_of, stop_on_signals
-from attune.infra.settings import Settings
-
-STATE_DIR = click.option(
-    "--state-dir", type=click.Path(path_type=Path), help="Default ./.attune (SQLite only)."
+from attune.infra.cli.client import settings_of
+from attune.infra.cli.state import (
+    DRY_RUN,
+    STATE_DIR,
+    echo_counts,
+    exclusive_state,
+    open_existing_store,
+    progress_bar,
 )
-DRY_RUN = click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
-
-
-@click.group(invoke_without_command=True)
-@click.pass_context
-def relay(ctx: click.Context) -> None:
-    """Publish the event store's log to Kafka (distributed mode), until stopped.
-
-    With `republish`: publish a range of the log again, once.
-    """
-    if ctx.invoked_subcommand is not None:
-        return
-    from attune.infra.distributed import run_relay
-
-    settings = settings_of(ctx)
-    log_to_stderr(settings)
-    run_relay(settings, stop_on_signals())
-
-
-@relay.command("republish")
-@click.option("--from", "first", type=click.IntRange(min=1), required=True, help="First position.")
-@click.option("--to", "last", type=click.IntRange(min=1), help="Last position (default: the end).")
-@STATE_DIR
-@DRY_RUN
-@click.pass_context
-def relay_republish(
-    ctx: click.Context, first: int, last: int | None, state_dir: Path | None, dry_run: bool
-) -> None:
-    """Publish a range of the log to Kafka again, as the relay does (its position stays)."""
-    from attune.infra.kafka_admin import KafkaUnavailable
-    from attune.infra.kafka_publisher import KafkaPublisher
-    from attune.infra.kafka_topics import execution_rekeying, topic_of_event
-    from attune.streams.replay import DryRunPublisher, republish
-
-    settings = settings_of(ctx).with_overrides(state_dir=state_dir)
-    store = open_existing_store(settings)
-    kafka: KafkaPublisher | None = None
-    try:
-        log_end = store.position()
-        last = log_end if last is None else min(last, log_end)
-        if last < first:
-            raise click.ClickException(
-                f"nothing to republish from position {first}: the log ends at {log_end}"
-            )
-        if not dry_run:
-            try:
-                kafka = KafkaPublisher(settings.kafka_bootstrap)
-            except KafkaUnavailable as problem:
-                raise click.ClickException(str(problem)) from None
-        with _progress_bar("republishing", first, last) as progress:
-            events, sent = republish(
-                store,
-                kafka or DryRunPublisher(),
-                topic_of_event,
-                first,
-                last,
-                progress=progress,
-                rekeying=execution_rekeying(store.load),
-            )
-    finally:
-        if kafka is not None:
-            kafka.close()
-        store.close()
-    verb = "would republish" if dry_run else "republished"
-    click.echo(
-        f"{verb} {events} events as {sum(sent.values())} records (positions {first} to {last})"
-    )
-    _echo_counts(sent)
-    if dry_run:
-        click.echo("dry run: nothing was published")
+from attune.infra.settings import Settings
 
 
 @click.group()
@@ -129,7 +58,7 @@ def replay_projections(ctx: click.Context, state_dir: Path | None, dry_run: bool
                 return
             engine = open_read_engine(settings)
             try:
-                with _progress_bar("rebuilding", 1, end) as progress:
+                with progress_bar("rebuilding", 1, end) as progress:
                     reached = rebuild(
                         _Observed(store, progress),
                         engine,
@@ -171,7 +100,7 @@ def replay_processor_command(
     """
     from attune.commands.service import CommandService
     from attune.infra.bootstrap import utc_now
-    from attune.infra.secret_box import AesGcmSecretBox
+    from attune.infra.security.secret_box import AesGcmSecretBox
     from attune.streams.ports import CommandBus
     from attune.streams.replay import (
         DryRunBus,
@@ -196,7 +125,7 @@ def replay_processor_command(
         secrets = AesGcmSecretBox(settings.state_dir)
         bus: CommandBus = DryRunBus(store, secrets) if dry_run else CommandService(store, secrets)
         try:
-            with _progress_bar(f"replaying {name}", 1, end or store.position()) as progress:
+            with progress_bar(f"replaying {name}", 1, end or store.position()) as progress:
                 report = replay_processor(
                     store, processor, starting, bus, utc_now, end=end, progress=progress
                 )
@@ -215,7 +144,7 @@ def replay_processor_command(
         for kind, count in sorted(report.commands.items()):
             click.echo(f"  {kind}: {count} commands, {bus.writing[kind]} would write events")
     else:
-        _echo_counts(report.commands)
+        echo_counts(report.commands)
     for command, refusal in report.refused:
         click.echo(f"refused {type(command).__name__}: {refusal}", err=True)
     if dry_run:
@@ -236,68 +165,10 @@ class _Observed:
         return batch
 
 
-def open_existing_store(settings: Settings) -> EventStore:
-    """The event store; a clear error when it is missing (SQLite) or unreachable."""
-    from attune.infra.bootstrap import open_store
-    from attune.infra.databases import postgres_url
-
-    url = postgres_url(settings)
-    if url is None:
-        if not settings.events_db.exists():
-            raise click.ClickException(f"no event store at {settings.events_db}")
-        return open_store(settings)
-    try:
-        store = open_store(settings)
-        store.position()  # connects: an unreachable server is reported here, by its address
-    except OperationalError as problem:
-        address = url.render_as_string(hide_password=True)
-        raise click.ClickException(f"cannot reach the database at {address}: {problem}") from None
-    return store
-
-
-def exclusive_state(settings: Settings, dry_run: bool) -> AbstractContextManager[object]:
-    """The state directory's lock, when a run writes to SQLite files (Attune is stopped)."""
-    from attune.infra.databases import postgres_url
-
-    if dry_run or postgres_url(settings) is not None:
-        return nullcontext()
-    return _state_lock(settings)
-
-
-@contextmanager
-def _state_lock(settings: Settings) -> Iterator[None]:
-    from attune.infra.state_lock import StateDirectoryBusy, StateLock
-
-    try:
-        lock = StateLock(settings.state_dir).acquire()
-    except StateDirectoryBusy as busy:
-        raise click.ClickException(str(busy)) from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-@contextmanager
-def _progress_bar(label: str, first: int, last: int) -> Iterator[Callable[[int], None]]:
-    """A bar over store positions `first` to `last` on stderr; call it with each position
-    reached (past `last` when the log grew meanwhile)."""
-    with click.progressbar(length=max(last - first + 1, 1), label=label, file=sys.stderr) as bar:
-        done = first - 1
-
-        def advance(position: int) -> None:
-            nonlocal done
-            bar.length = max(bar.length or 0, position - first + 1)
-            bar.update(position - done)
-            done = position
-
-        yield advance
-
-
 def _report_tables(settings: Settings) -> None:
     """The projection tables a rebuild would drop, with their row counts."""
     from attune.infra.bootstrap import open_read_engine
-    from attune.infra.databases import postgres_url
+    from attune.infra.storage.databases import postgres_url
     from attune.projections.schema import metadata
 
     if postgres_url(settings) is None and not settings.read_db.exists():
@@ -317,9 +188,4 @@ def _report_tables(settings: Settings) -> None:
     finally:
         engine.dispose()
     click.echo(f"would drop {len(rows)} tables:")
-    _echo_counts(Counter(rows), unit="rows")
-
-
-def _echo_counts(counts: Counter[str], unit: str = "") -> None:
-    for name, count in sorted(counts.items()):
-        click.echo(f"  {name}: {count}{f' {unit}' if unit else ''}")
+    echo_counts(Counter(rows), unit="rows")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from attune.infra.kafka_admin import KafkaUnavailable
+from attune.infra.kafka.admin import KafkaUnavailable
 from attune.streams.relay import OutgoingRecord
 
 

@@ -14,7 +14,6 @@ lock is taken), like `attune replay projections`; on PostgreSQL it may run meanw
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -26,8 +25,8 @@ from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.events import Cause
 from attune.domain.identity import ADMIN_ROLE, ApiKey, Identity, IdentityKind
-from attune.infra.cli_client import settings_of
-from attune.infra.replay_cli import STATE_DIR, exclusive_state, open_existing_store
+from attune.infra.cli.client import settings_of
+from attune.infra.cli.state import STATE_DIR, exclusive_state, open_existing_store
 from attune.infra.settings import Settings
 
 ACTOR = "admin_reset"
@@ -49,8 +48,9 @@ def admin_reset(ctx: click.Context, state_dir: Path | None) -> None:
     The password is ATTUNE_ADMIN_PASSWORD, or generated and printed once. On SQLite,
     Attune must be stopped (the state directory's lock is taken); on PostgreSQL it may run.
     """
-    from attune.infra.bootstrap import FIRST_ADMIN, utc_now
-    from attune.infra.secret_box import AesGcmSecretBox
+    from attune.infra.bootstrap import utc_now
+    from attune.infra.first_start import FIRST_ADMIN
+    from attune.infra.security.secret_box import AesGcmSecretBox
 
     settings = settings_of(ctx).with_overrides(state_dir=state_dir)
     with exclusive_state(settings, dry_run=False):
@@ -79,12 +79,11 @@ def reset_admin(
 ) -> str | None:
     """Give `admin` back its access and the CLI a new key; return the password if it was
     generated (None when it came from ATTUNE_ADMIN_PASSWORD)."""
-    from attune.infra.bootstrap import FIRST_ADMIN, ensure_local_cli_token
-    from attune.infra.passwords import hash_password
-    from attune.infra.tokens import parse_api_key
+    from attune.infra.first_start import FIRST_ADMIN, admin_password, ensure_local_cli_token
+    from attune.infra.security.passwords import hash_password
+    from attune.infra.security.tokens import parse_api_key
 
-    given = settings.admin_password
-    password = given.get_secret_value() if given else secrets.token_urlsafe(12)
+    password, generated = admin_password(settings)
     password_hash = hash_password(password)
     cause = Cause(ACTOR, clock())
     admin = store.load(Identity.id_for(FIRST_ADMIN))
@@ -113,4 +112,4 @@ def reset_admin(
         commands.execute(command)
     # With the old key revoked, the first start's own step issues and writes a new one.
     ensure_local_cli_token(commands, store, settings, clock)
-    return None if given else password
+    return password if generated else None

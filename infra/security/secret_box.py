@@ -25,7 +25,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from attune.commands.ports import SecretKeyMissing
-from attune.infra.private_files import private_directory, write_private_file
+from attune.infra.security.private_files import private_directory, write_private_file
 
 FIRST_KEY = "secret.key"
 KEYS = "keys"

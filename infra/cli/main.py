@@ -17,12 +17,13 @@ from typing import Any
 import click
 
 from attune.domain.execution import TERMINAL
-from attune.infra.admin_cli import admin
-from attune.infra.cli_client import call_api, json_option, log_to_stderr, print_table, settings_of
-from attune.infra.cli_login import login
-from attune.infra.key_cli import key
-from attune.infra.process_cli import GRACEFUL_SHUTDOWN_SECONDS, PROCESS_COMMANDS
-from attune.infra.replay_cli import relay, replay
+from attune.infra.cli.admin import admin
+from attune.infra.cli.client import call_api, json_option, log_to_stderr, print_table, settings_of
+from attune.infra.cli.key import key
+from attune.infra.cli.login import login
+from attune.infra.cli.processes import GRACEFUL_SHUTDOWN_SECONDS, PROCESS_COMMANDS
+from attune.infra.cli.relay import relay
+from attune.infra.cli.replay import replay
 from attune.infra.settings import Settings
 
 TABLE_COLUMNS = {
@@ -74,7 +75,7 @@ def up(
     import uvicorn
 
     from attune.infra.bootstrap import build_embedded
-    from attune.infra.state_lock import StateDirectoryBusy
+    from attune.infra.storage.state_lock import StateDirectoryBusy
 
     settings = settings_of(ctx).with_overrides(
         port=port,
@@ -269,8 +270,8 @@ def kafka() -> None:
 @click.pass_context
 def kafka_init(ctx: click.Context, bootstrap: str | None) -> None:
     """Create every topic of the catalogue (docs/topics.md) with its partition count."""
-    from attune.infra.kafka_admin import KafkaUnavailable, TopicMismatch, init_topics
-    from attune.infra.kafka_topics import TOPICS
+    from attune.infra.kafka.admin import KafkaUnavailable, TopicMismatch, init_topics
+    from attune.infra.kafka.topics import TOPICS
 
     address = bootstrap or settings_of(ctx).kafka_bootstrap
     try:

@@ -16,7 +16,7 @@ from typing import Any
 import click
 import httpx
 
-from attune.infra.private_files import write_private_file
+from attune.infra.security.private_files import write_private_file
 from attune.infra.settings import Settings
 
 REFRESH_MARGIN = timedelta(seconds=30)

@@ -14,8 +14,8 @@ from typing import Any
 import click
 
 from attune.domain.keystore import KeyScope
-from attune.infra.cli_client import call_api, json_option, print_table, settings_of
-from attune.infra.secret_box import open_keyring
+from attune.infra.cli.client import call_api, json_option, print_table, settings_of
+from attune.infra.security.secret_box import open_keyring
 
 COLUMNS = ["name", "scope", "owner", "value", "encrypted", "expires_at"]
 SCOPES = click.Choice([scope.value for scope in KeyScope])

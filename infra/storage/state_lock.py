@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import IO
 
-from attune.infra.private_files import private_directory, private_file
+from attune.infra.security.private_files import private_directory, private_file
 
 
 class StateDirectoryBusy(Exception):

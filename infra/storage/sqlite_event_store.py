@@ -1,6 +1,6 @@
 """eventsourcing's SQLite persistence with Attune's connection settings.
 
-Selected with ``PERSISTENCE_MODULE=attune.infra.sqlite_event_store``. It adds one setting,
+Selected with ``PERSISTENCE_MODULE=attune.infra.storage.sqlite_event_store``. It adds one setting,
 ``SQLITE_SYNCHRONOUS`` (SQLite's ``PRAGMA synchronous``): ``FULL`` syncs the write-ahead log
 on every commit, surviving power loss; ``NORMAL`` syncs at checkpoints, surviving any crash
 of Attune itself (a SIGKILL, say) but possibly losing the last commits on power loss.
@@ -15,7 +15,7 @@ from typing import Any
 # Imported as a module: eventsourcing wants exactly one factory class in this module.
 from eventsourcing import sqlite
 
-from attune.infra.private_files import private_sqlite_database
+from attune.infra.security.private_files import private_sqlite_database
 
 SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 

@@ -17,8 +17,8 @@ import psycopg
 from psycopg import sql
 
 from attune.commands.store import EventStore
-from attune.infra.databases import postgres_url
 from attune.infra.settings import Settings
+from attune.infra.storage.databases import postgres_url
 
 log = logging.getLogger(__name__)
 

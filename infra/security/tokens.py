@@ -20,7 +20,7 @@ from uuid import UUID
 
 import jwt
 
-from attune.infra.private_files import write_private_file
+from attune.infra.security.private_files import write_private_file
 
 ACCESS_LIFETIME = timedelta(hours=1)
 REFRESH_LIFETIME = timedelta(days=7)

@@ -14,7 +14,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError
 
-from attune.infra.kafka_topics import Topic
+from attune.infra.kafka.topics import Topic
 
 
 class KafkaUnavailable(Exception):

@@ -19,7 +19,7 @@ from typing import Any
 import click
 import httpx
 
-from attune.infra.cli_login import credential_for
+from attune.infra.cli.login import credential_for
 from attune.infra.settings import Settings
 
 

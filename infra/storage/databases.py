@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy.engine import URL, make_url
 
-from attune.infra.private_files import private_sqlite_database
+from attune.infra.security.private_files import private_sqlite_database
 from attune.infra.settings import Settings
 
 
@@ -47,7 +47,7 @@ def store_environment(settings: Settings) -> dict[str, str]:
     url = postgres_url(settings)
     if url is None:
         return common | {
-            "PERSISTENCE_MODULE": "attune.infra.sqlite_event_store",
+            "PERSISTENCE_MODULE": "attune.infra.storage.sqlite_event_store",
             "SQLITE_SYNCHRONOUS": settings.sqlite_synchronous,
             "SQLITE_DBNAME": str(settings.events_db),
             "SQLITE_LOCK_TIMEOUT": "30",
