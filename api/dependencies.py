@@ -31,9 +31,14 @@ class ProjectionProgress(Protocol):
 
 
 class TokenClaims(Protocol):
-    kind: str  # access | refresh | execution
-    subject: str  # a login, or an execution id
-    session_id: UUID | None
+    @property
+    def kind(self) -> str: ...  # access | refresh | execution
+
+    @property
+    def subject(self) -> str: ...  # a login, or an execution id
+
+    @property
+    def session_id(self) -> UUID | None: ...
 
 
 class Credentials(Protocol):

@@ -162,7 +162,7 @@ class EventStore(Application):
 
         Returns the store position of the last event written (0 when nothing was written).
         """
-        processing = ProcessingEvent(tracking=tracking)
+        processing: ProcessingEvent[UUID] = ProcessingEvent(tracking=tracking)
         processing.collect_events(*aggregates)
         if not processing.events and tracking is None:
             return 0
@@ -189,7 +189,8 @@ class EventStore(Application):
         loaded: dict[UUID, AttuneAggregate | None] = {}
         for aggregate_id in aggregate_ids:
             try:
-                loaded[aggregate_id] = cache.get(aggregate_id) if cache else None
+                cached = cache.get(aggregate_id) if cache else None
+                loaded[aggregate_id] = typing.cast(AttuneAggregate | None, cached)
             except KeyError:
                 loaded[aggregate_id] = None
         for event in map(self.mapper.to_domain_event, stored):

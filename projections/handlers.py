@@ -24,7 +24,7 @@ from attune.domain.configuration import (
     TriggerType,
 )
 from attune.domain.enforcement import Enforcement, EnforcementStatus
-from attune.domain.events import AttuneEvent
+from attune.domain.events import AttuneEvent, event_name
 from attune.domain.execution import Execution, ExecutionEnded, ExecutionStatus
 from attune.domain.trigger_event import TriggerEvent
 from attune.projections import schema
@@ -159,7 +159,7 @@ def _history(
         {
             "execution_id": str(event.originator_id),
             "position": position,
-            "event": type(event).TOPIC,
+            "event": event_name(event),
             "status": status.value,
             "occurred_at": event.timestamp,
             "actor": event.actor,
@@ -241,11 +241,11 @@ def _execution_ended(event: ExecutionEnded, position: int, changes: RowChanges) 
 
 HANDLERS: dict[str, Handler] = {
     **{
-        kind.Registered.TOPIC: _configuration_registered(table)
+        event_name(kind.Registered): _configuration_registered(table)
         for kind, table in _CONFIGURATION_TABLES.items()
     },
     **{
-        kind.Updated.TOPIC: _configuration_updated(table)
+        event_name(kind.Updated): _configuration_updated(table)
         for kind, table in _CONFIGURATION_TABLES.items()
     },
     TriggerEvent.Fired.TOPIC: _trigger_event_fired,

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection, Engine, Select, select
 
-from attune.domain.events import AttuneEvent
+from attune.domain.events import AttuneEvent, event_name
 from attune.projections.changes import RowChanges
 from attune.projections.handlers import HANDLERS
 from attune.projections.schema import audit, projection_position
@@ -98,7 +98,7 @@ class Projector:
             for event_position, event in batch:
                 if event_position <= stored:
                     continue
-                handler = HANDLERS.get(type(event).TOPIC)
+                handler = HANDLERS.get(event_name(event))
                 if handler is not None:
                     handler(event, event_position, changes)
                 changes.insert(audit, str(event_position), audit_row(event, event_position))

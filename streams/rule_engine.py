@@ -52,6 +52,7 @@ class RuleEngine:
             if not _listens_to(rule, fired.trigger_params) or not matches(rule.criteria, context):
                 continue
             enforcement_id = Enforcement.id_for(rule.ref, fired.originator_id, fired.timestamp)
+            failure: str | None
             config, failure = _render(rule, context)
             if config is not None:
                 failure = self._parameter_problem(rule.action, config)

@@ -46,8 +46,10 @@ class OwnLoss:
     pool again under a new name).
     """
 
-    def __init__(self, name: str, on_lost: Callable[[str], None]) -> None:
-        self._id = WorkerRecord.id_for(name)
+    name = "own_loss"
+
+    def __init__(self, worker: str, on_lost: Callable[[str], None]) -> None:
+        self._id = WorkerRecord.id_for(worker)
         self._on_lost = on_lost
 
     def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
