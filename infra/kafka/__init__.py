@@ -1,4 +1,4 @@
 """Kafka adapters of distributed mode: the topic catalogue (`topics`), topic administration
-(`admin`), the idempotent producer and the relay's publisher (`publisher`), the command
-service's consumer and the workers' command sender (`commands`), and the worker's host on
-Kafka (`worker`)."""
+(`admin`), the idempotent producer and the relay's publisher (`publisher`), the group
+consumer of the command service and the workers (`consumers`), the command service and the
+workers' command sender (`commands`), and the worker's host on Kafka (`worker`)."""

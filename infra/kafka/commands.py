@@ -15,13 +15,14 @@ import threading
 from collections.abc import Sequence
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
 from eventsourcing.persistence import Tracking
 
 from attune.commands.models import Command
 from attune.commands.service import CommandService, Outcome
 from attune.commands.wire import UnreadableCommand, decode_command, encode_command, target_of
+from attune.infra.kafka.consumers import group_consumer
 from attune.infra.kafka.publisher import idempotent_producer
 from attune.streams.delivery import apply_until_written
 
@@ -84,19 +85,7 @@ async def serve_commands(
     stopping: threading.Event,
 ) -> None:
     """Apply the commands topic to the store until `stopping` is set."""
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=GROUP,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        fetch_max_wait_ms=20,
-        # A restarted member should not wait long for the group, nor for its dead self.
-        rebalance_timeout_ms=3000,
-        session_timeout_ms=6000,
-        heartbeat_interval_ms=2000,
-        max_poll_records=BATCH,
-    )
+    consumer = group_consumer(bootstrap, GROUP, topic, max_poll_records=BATCH)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await consumer.start()
     await producer.start()

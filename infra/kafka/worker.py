@@ -25,11 +25,12 @@ from datetime import datetime
 from uuid import UUID
 
 import orjson
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import ConsumerRebalanceListener, TopicPartition
 
 from attune.commands import models as m
 from attune.domain.events import AttuneEvent, event_name
 from attune.domain.worker import Worker as WorkerRecord
+from attune.infra.kafka.consumers import group_consumer
 from attune.streams.claims import ENDING_EVENTS
 from attune.streams.delivered_events import FirstDelivery, decoded_or_none
 from attune.streams.stream_follower import StreamFollower
@@ -129,17 +130,7 @@ async def serve_worker(
     """Feed `worker` from the execution stream until `stopping` is set."""
     open_executions = OpenExecutions(queue.pool)
     once = FirstDelivery()
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        group_id=f"attune-workers-{queue.pool}",
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        fetch_max_wait_ms=20,
-        # A restarted member should not wait long for the group, nor for its dead self.
-        rebalance_timeout_ms=3000,
-        session_timeout_ms=6000,
-        heartbeat_interval_ms=2000,
-    )
+    consumer = group_consumer(bootstrap, f"attune-workers-{queue.pool}")
     consumer.subscribe([executions_topic], listener=_GiveUpOnRevoke(worker, open_executions, once))
     loop = asyncio.get_running_loop()
     following = asyncio.create_task(whole_streams.run(clock))
