@@ -15,9 +15,10 @@ from uuid import UUID
 from attune.commands.errors import UnknownEntity
 from attune.commands.models import Command
 from attune.commands.ports import SecretBox, Unsealer
+from attune.commands.sealing import opened
 from attune.commands.unit_of_work import UnitOfWork
 from attune.domain.keystore import Key, KeyScope
-from attune.domain.secrets import SEALED_KEY, sealed
+from attune.domain.secrets import sealed
 
 if TYPE_CHECKING:  # `handlers` merges KEYSTORE_HANDLERS into its own: no import at run time
     from attune.commands.handlers import Handler
@@ -54,7 +55,7 @@ class RevealKey(KeyCommand):
 
 def open_value(key_value: Any, encrypted: bool, secrets: Unsealer) -> Any:
     """A key's value in plaintext (raises `SecretKeyMissing` if its key was removed)."""
-    return secrets.unseal(key_value[SEALED_KEY]) if encrypted else key_value
+    return opened(key_value, secrets) if encrypted else key_value
 
 
 def _live_key(command: KeyCommand, uow: UnitOfWork) -> Key:

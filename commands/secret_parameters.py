@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from attune.commands.ports import SecretBox
+from attune.commands.sealing import opened
 from attune.domain.errors import InvalidParameters, ParameterProblem
 from attune.domain.parameters import ParameterSchema
-from attune.domain.secrets import SEALED_KEY, is_sealed, sealed
+from attune.domain.secrets import is_sealed, sealed
 
 
 def seal_secrets(
@@ -29,16 +30,13 @@ def seal_secrets(
 
 def unsealed(owner: str, parameters: dict[str, Any], secrets: SecretBox) -> dict[str, Any]:
     """The parameters with sealed values opened, for validation; names any that won't open."""
-    opened: dict[str, Any] = {}
+    plain: dict[str, Any] = {}
     problems: list[ParameterProblem] = []
     for name, value in parameters.items():
-        if not is_sealed(value):
-            opened[name] = value
-            continue
         try:
-            opened[name] = secrets.unseal(value[SEALED_KEY])
+            plain[name] = opened(value, secrets)
         except Exception:  # a wrong key id, a tampered or foreign token
             problems.append(ParameterProblem(name, "is sealed, but not by a key Attune holds"))
     if problems:
         raise InvalidParameters(owner, problems)
-    return opened
+    return plain
