@@ -77,11 +77,20 @@ def open_read_engine(settings: Settings) -> sqlalchemy.Engine:
 
 
 def pack_directories(settings: Settings) -> list[Path]:
+    """The shipped packs (core, examples unless left out), then one's own packs.
+
+    In a checkout's editable install the shipped root *is* ``./packs``, the default place for
+    one's own packs: a pack found there that is a shipped one is skipped, not a duplicate (and
+    ``--no-examples`` still leaves the examples out). A pack of one's own elsewhere that reuses
+    a shipped ref is still reported as a duplicate by `load_packs`.
+    """
     shipped = shipped_packs_root()
     directories = [shipped / "core"]
     if settings.examples:
         directories.append(shipped / "examples")
-    return directories + find_packs(p for p in settings.packs if p.exists())
+    shipped_ones = set(find_packs([shipped]))
+    own = find_packs(p for p in settings.packs if p.exists())
+    return directories + [d for d in own if d not in shipped_ones]
 
 
 def register_packs(
