@@ -10,7 +10,9 @@ from collections.abc import MutableMapping
 from datetime import datetime
 
 from attune.commands import models as m
-from attune.domain.events import AttuneEvent, Cause, event_name
+from attune.domain.events import AttuneEvent, Cause
+from attune.domain.execution import Execution, ExecutionEnded
+from attune.streams.dispatch import EventDispatch
 from attune.streams.id_sets import IdSets, InMemoryIdSets
 
 ACTOR = "supervisor"
@@ -35,22 +37,27 @@ class ClaimRegistry:
     ) -> None:
         self.held: IdSets = InMemoryIdSets() if held is None else held  # worker -> its runs
         self.lost: MutableMapping[str, str] = {} if lost is None else lost  # worker -> why
+        self._dispatch = (
+            EventDispatch[list[m.Command]](list)
+            .on(Execution.Claimed, self._claimed)
+            .on(ExecutionEnded, self._ended)
+        )
 
     def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
-        kind = event_name(event)
-        if kind == "execution.claimed":
-            worker: str = event.worker  # type: ignore[attr-defined]
-            reason = self.lost.get(worker)
-            if reason is not None:
-                cause = Cause(ACTOR, now)
-                return [
-                    m.AbandonExecution.because(
-                        cause, execution_id=event.originator_id, reason=reason
-                    )
-                ]
-            self.held.add(worker, event.originator_id)
-        elif kind in ENDING_EVENTS:
-            self.held.remove(event.originator_id)
+        return self._dispatch(event, now)
+
+    def _claimed(self, claimed: Execution.Claimed, now: datetime) -> list[m.Command]:
+        reason = self.lost.get(claimed.worker)
+        if reason is not None:
+            cause = Cause(ACTOR, now)
+            return [
+                m.AbandonExecution.because(cause, execution_id=claimed.originator_id, reason=reason)
+            ]
+        self.held.add(claimed.worker, claimed.originator_id)
+        return []
+
+    def _ended(self, ended: ExecutionEnded, _now: datetime) -> list[m.Command]:
+        self.held.remove(ended.originator_id)
         return []
 
     def workers(self) -> list[str]:

@@ -18,11 +18,13 @@ from attune.domain.criteria import matches
 from attune.domain.definitions import RuleDefinition
 from attune.domain.enforcement import Enforcement
 from attune.domain.errors import DomainError
-from attune.domain.events import AttuneEvent, Cause, event_name
+from attune.domain.events import AttuneEvent, Cause
 from attune.domain.execution import Execution
 from attune.domain.parameters import validate_parameters
 from attune.domain.templates import render
+from attune.domain.trigger_event import TriggerEvent
 from attune.streams.catalog import ActionCatalog, RuleIndex
+from attune.streams.dispatch import EventDispatch
 
 ACTOR = "rule_engine"
 
@@ -33,18 +35,18 @@ class RuleEngine:
     def __init__(self) -> None:
         self.rules = RuleIndex()
         self.actions = ActionCatalog()
+        self._dispatch = (
+            EventDispatch[list[m.Command]](list)
+            .on(TriggerEvent.Fired, self._enforce_rules)
+            .on(Enforcement.Created, self._request_execution)
+        )
 
     def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
         if self.rules.observe(event) or self.actions.observe(event):
             return []
-        kind = event_name(event)
-        if kind == "trigger_event.fired":
-            return self._enforce_rules(event, now)
-        if kind == "enforcement.created":
-            return self._request_execution(event, now)
-        return []
+        return self._dispatch(event, now)
 
-    def _enforce_rules(self, fired: Any, now: datetime) -> list[m.Command]:
+    def _enforce_rules(self, fired: TriggerEvent.Fired, now: datetime) -> list[m.Command]:
         cause = Cause.following(fired, ACTOR, now)
         context = {"event": {"id": str(fired.originator_id), "payload": fired.payload}}
         commands: list[m.Command] = []
@@ -75,7 +77,7 @@ class RuleEngine:
                 )
         return commands
 
-    def _request_execution(self, created: Any, now: datetime) -> list[m.Command]:
+    def _request_execution(self, created: Enforcement.Created, now: datetime) -> list[m.Command]:
         cause = Cause.following(created, ACTOR, now)
         enforcement_id = created.originator_id
         if created.config is None:

@@ -17,9 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from attune.commands import models as m
-from attune.domain.events import AttuneEvent, event_name
+from attune.domain.events import AttuneEvent
 from attune.domain.ids import caused_id
+from attune.domain.trigger_event import TriggerEvent
 from attune.streams.catalog import RuleIndex
+from attune.streams.dispatch import EventDispatch
 
 TRIGGER = "core.intervaltimer"
 ACTOR = "timer"
@@ -64,16 +66,22 @@ class IntervalTimer:
     def __init__(self) -> None:
         self.rules = RuleIndex()
         self.timers: dict[str, Timer] = {}
+        self._dispatch = EventDispatch[None](lambda: None).on(TriggerEvent.Fired, self._fired)
 
     def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
         """Fold rule changes and this timer's own ticks into the timers; never emits."""
         if self.rules.observe(event):
             self._refresh(event.timestamp)
-        elif event_name(event) == "trigger_event.fired" and event.trigger == TRIGGER:  # type: ignore[attr-defined]
-            timer = self.timers.get(timer_key(event.trigger_params))  # type: ignore[attr-defined]
-            if timer is not None and (timer.last_fired or timer.anchor) < event.timestamp:
-                timer.last_fired = event.timestamp
+        else:
+            self._dispatch(event, now)
         return []
+
+    def _fired(self, fired: TriggerEvent.Fired, _now: datetime) -> None:
+        if fired.trigger != TRIGGER:
+            return
+        timer = self.timers.get(timer_key(fired.trigger_params))
+        if timer is not None and (timer.last_fired or timer.anchor) < fired.timestamp:
+            timer.last_fired = fired.timestamp
 
     def _refresh(self, at: datetime) -> None:
         wanted: dict[str, set[str]] = {}

@@ -33,6 +33,7 @@ from attune.domain.worker import Worker as WorkerRecord
 from attune.infra.kafka.consumers import group_consumer
 from attune.streams.claims import ENDING_EVENTS
 from attune.streams.delivered_events import FirstDelivery, decoded_or_none
+from attune.streams.dispatch import EventDispatch
 from attune.streams.stream_follower import StreamFollower
 from attune.streams.worker import Worker, WorkQueue
 
@@ -52,10 +53,14 @@ class OwnLoss:
     def __init__(self, worker: str, on_lost: Callable[[str], None]) -> None:
         self._id = WorkerRecord.id_for(worker)
         self._on_lost = on_lost
+        self._dispatch = EventDispatch[list[m.Command]](list).on(WorkerRecord.Lost, self._lost)
 
     def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
-        if event_name(event) == "worker.lost" and event.originator_id == self._id:
-            self._on_lost(event.reason)  # type: ignore[attr-defined]
+        return self._dispatch(event, now)
+
+    def _lost(self, lost: WorkerRecord.Lost, _now: datetime) -> list[m.Command]:
+        if lost.originator_id == self._id:
+            self._on_lost(lost.reason)
         return []
 
 
