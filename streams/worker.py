@@ -24,6 +24,7 @@ from uuid import UUID
 from attune.commands import models as m
 from attune.commands.ports import Unsealer
 from attune.domain.definitions import ActionDefinition
+from attune.domain.errors import InvalidParameters
 from attune.domain.events import AttuneEvent, Cause, event_name
 from attune.domain.secrets import SEALED_KEY, is_sealed, masking, plaintexts, secret_names
 from attune.streams.background import WakeableLoop
@@ -32,6 +33,7 @@ from attune.streams.claims import ENDING_EVENTS
 from attune.streams.delivery import apply_until_written
 from attune.streams.keystore_references import (
     KeyFinder,
+    KeyNotFound,
     Lookup,
     keystore_lookup,
     resolve_keystore,
@@ -274,10 +276,18 @@ class Worker:
                 self._loop.stopping,
                 masking(revealed),
             )
+        except (KeyNotFound, InvalidParameters) as problem:
+            # The run's own mistake, reported in its end: one line here, no traceback.
+            log.warning(
+                "execution %s (%s) failed: %s",
+                job.execution_id,
+                job.action.ref,
+                masking(revealed)(str(problem)),
+            )
+            result = _failed_before_start(problem, revealed)
         except Exception as problem:  # the run ends as failed instead of hanging in running
-            log.exception("execution %s could not run", job.execution_id)
-            error = masking(revealed)(f"the worker could not run the action: {problem}")
-            result = RunResult("failed", None, error)
+            log.exception("execution %s (%s) could not run", job.execution_id, job.action.ref)
+            result = _failed_before_start(problem, revealed)
         try:
             apply_until_written(
                 self.bus, [self._completion(job, result)], None, self._loop.stopping
@@ -296,6 +306,13 @@ class Worker:
             result=run.result,
             error=run.error,
         )
+
+
+def _failed_before_start(problem: Exception, revealed: set[str]) -> RunResult:
+    """The end of a run the worker could not start, its secrets masked in the error."""
+    return RunResult(
+        "failed", None, masking(revealed)(f"the worker could not run the action: {problem}")
+    )
 
 
 def _revealing(lookup: Lookup, revealed: set[str]) -> Lookup:
