@@ -19,7 +19,7 @@ from typing import Any
 import click
 import httpx
 
-from attune.infra.cli.login import credential_for
+from attune.infra.cli.login import credential_for, no_credential_hint
 from attune.infra.settings import Settings
 
 
@@ -43,22 +43,21 @@ def stop_on_signals() -> threading.Event:
     return stopping
 
 
-def _client(ctx: click.Context) -> httpx.Client:
+def call_api(ctx: click.Context, method: str, path: str, **kwargs: Any) -> Any:
     settings = settings_of(ctx)
     token = credential_for(settings)
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
-    return httpx.Client(base_url=settings.base_url, timeout=30.0, headers=headers)
-
-
-def call_api(ctx: click.Context, method: str, path: str, **kwargs: Any) -> Any:
     try:
-        with _client(ctx) as client:
+        with httpx.Client(base_url=settings.base_url, timeout=30.0, headers=headers) as client:
             response = client.request(method, path, **kwargs)
     except httpx.TransportError as problem:
         raise click.ClickException(
-            f"cannot reach the Attune API at {settings_of(ctx).base_url} ({problem}); "
+            f"cannot reach the Attune API at {settings.base_url} ({problem}); "
             "is `attune up` running?"
         ) from None
+    if response.status_code == 401 and token is None:
+        # Run away from `attune up`'s directory, the CLI has no credential: say why.
+        raise click.ClickException(f"{_error_text(response)}\n{no_credential_hint(settings)}")
     if response.status_code >= 400:
         raise click.ClickException(_error_text(response))
     return response.json()

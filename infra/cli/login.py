@@ -66,6 +66,17 @@ def credential_for(settings: Settings) -> str | None:
     return local.read_text().strip() if local.exists() else None
 
 
+def no_credential_hint(settings: Settings) -> str:
+    """For a 401 when `credential_for` found nothing: where it looked, and what to do."""
+    return (
+        f"No credential found for {settings.base_url}: ATTUNE_TOKEN is not set, "
+        f"{credentials_file()} holds no login for it, and there is no local key at "
+        f"{settings.cli_token_file.resolve()} (`attune up` keeps one in its state directory). "
+        "Run the CLI in the directory `attune up` runs in, or log in: "
+        f"attune login {settings.base_url}"
+    )
+
+
 @click.command()
 @click.argument("url", required=False)
 @click.option("--user", prompt=True, help="Your login.")
