@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from attune.api import (
     audit,
     catalog,
+    docs_ui,
     enforcements,
     events,
     executions,
@@ -40,6 +41,8 @@ def create_app(services: ApiServices) -> FastAPI:
         description="Event-driven automation: triggers, rules, actions and their executions.",
         # Operation ids are the route functions' names, so generated clients read well.
         generate_unique_id_function=lambda route: route.name,
+        docs_url=None,  # docs_ui serves both pages without CDNs
+        redoc_url=None,
         exception_handlers={
             DomainError: domain_error_response,
             RequestValidationError: invalid_request_response,
@@ -54,6 +57,7 @@ def create_app(services: ApiServices) -> FastAPI:
     # No CORS middleware: browsers on other origins may not call the API (the default).
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(health.router)
+    docs_ui.install(app)
     app.include_router(sessions.router)
     for module in (catalog, events, enforcements, executions, identities, keys, audit):
         app.include_router(module.router, prefix=API_PREFIX)
