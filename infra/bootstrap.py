@@ -155,8 +155,12 @@ class Embedded:
         self.lock.release()
 
 
-def build_embedded(settings: Settings, clock: Clock = utc_now) -> Embedded:
-    lock = StateLock(settings.state_dir).acquire()
+def build_embedded(
+    settings: Settings, clock: Clock = utc_now, lock: StateLock | None = None
+) -> Embedded:
+    """Build all of `attune up` on the state directory, holding its lock (taken here unless
+    the caller took it first, as `attune up` does before it checks its port)."""
+    lock = lock or StateLock(settings.state_dir).acquire()
     store = open_store(settings)
     secret_box = open_keyring(settings.state_dir)
     commands = CommandService(store, secret_box)

@@ -25,6 +25,10 @@ from attune.infra.cli.processes import GRACEFUL_SHUTDOWN_SECONDS, PROCESS_COMMAN
 from attune.infra.cli.relay import relay
 from attune.infra.cli.replay import replay
 from attune.infra.settings import Settings
+from attune.projections.queries import MAX_LIMIT
+
+# A list's page size as the API takes it: a limit outside it is refused here, before asking.
+LIMIT = click.IntRange(min=1, max=MAX_LIMIT)
 
 TABLE_COLUMNS = {
     "executions": ["id", "action", "status", "created_at", "ended_at"],
@@ -75,7 +79,7 @@ def up(
     import uvicorn
 
     from attune.infra.bootstrap import build_embedded
-    from attune.infra.storage.state_lock import StateDirectoryBusy
+    from attune.infra.storage.state_lock import StateDirectoryBusy, StateLock
 
     settings = settings_of(ctx).with_overrides(
         port=port,
@@ -85,11 +89,18 @@ def up(
         examples=False if no_examples else None,
     )
     log_to_stderr(settings)
-    _check_port_free(settings.host, settings.port)
+    # The state directory's lock first: a second `attune up` here would also find the port
+    # taken, but what it should say is which Attune is running on this state.
     try:
-        attune = build_embedded(settings)
+        lock = StateLock(settings.state_dir).acquire()
     except StateDirectoryBusy as busy:
         raise click.ClickException(str(busy)) from None
+    try:
+        _check_port_free(settings.host, settings.port)
+    except click.ClickException:
+        lock.release()
+        raise
+    attune = build_embedded(settings, lock=lock)
     for problem in attune.problems:
         click.echo(f"pack problem: {problem}", err=True)
     if attune.generated_admin_password:
@@ -137,6 +148,8 @@ def _parse_assignments(assignments: Sequence[str]) -> dict[str, Any]:
         name, sep, text = item.partition("=")
         if not sep or not name:
             raise click.BadParameter(f"'{item}' is not key=value", param_hint="PARAMETERS")
+        if name in parameters:  # keeping one of the two values silently would surprise
+            raise click.BadParameter(f"'{name}' is given twice", param_hint="PARAMETERS")
         parameters[name] = text
     return parameters
 
@@ -213,7 +226,7 @@ def execution() -> None:
 @json_option
 @click.option("--status")
 @click.option("--action")
-@click.option("--limit", type=int, default=50)
+@click.option("--limit", type=LIMIT, default=50, show_default=True)
 @click.pass_context
 def execution_list(ctx: click.Context, status: str | None, action: str | None, limit: int) -> None:
     params = {k: v for k, v in {"status": status, "action": action, "limit": limit}.items() if v}
@@ -244,7 +257,7 @@ def execution_history(ctx: click.Context, execution_id: str) -> None:
 def _list_command(group: click.Group, kind: str) -> None:
     @group.command("list", help=f"List {kind}.")
     @json_option
-    @click.option("--limit", type=int, default=100)
+    @click.option("--limit", type=LIMIT, default=100, show_default=True)
     @click.pass_context
     def list_(ctx: click.Context, limit: int) -> None:
         _emit(ctx, call_api(ctx, "GET", f"/api/v1/{kind}", params={"limit": limit}), kind)
