@@ -29,7 +29,7 @@ from attune.infra.first_start import ensure_first_admin, ensure_local_cli_token
 from attune.infra.pack_loader import (
     LoadedPack,
     PackProblem,
-    entry_point_path,
+    entry_point_locator,
     find_packs,
     load_packs,
     shipped_packs_root,
@@ -172,12 +172,7 @@ def build_embedded(
     problems += [p for pack in loaded for p in pack.problems]
     for refusal in register_packs(commands, loaded, clock):
         log.error("%s", refusal)
-    pack_dirs = {pack.pack.ref: pack.directory for pack in loaded}
-
-    def locate_entry_point(pack: str, entry_point: str) -> Path:
-        if pack not in pack_dirs:
-            raise LookupError(f"pack '{pack}' is not installed here")
-        return entry_point_path(pack_dirs[pack], entry_point)
+    locate_entry_point = entry_point_locator(loaded, "here")
 
     read_engine = open_read_engine(settings)
     watch = PositionWatch()

@@ -16,7 +16,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -50,7 +49,7 @@ from attune.infra.kafka.worker import (
     started,
     worker_name,
 )
-from attune.infra.pack_loader import entry_point_path, load_packs
+from attune.infra.pack_loader import entry_point_locator, load_packs
 from attune.infra.projection_runner import COALESCE_SECONDS
 from attune.infra.security.api_keystore import ApiKeyFinder, worker_token
 from attune.infra.security.credentials import LocalCredentials
@@ -246,12 +245,7 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
     loaded, problems = load_packs(pack_directories(settings))
     for problem in problems:
         log.error("pack problem: %s", problem)
-    pack_dirs = {pack.pack.ref: pack.directory for pack in loaded}
-
-    def locate(pack: str, entry_point: str) -> Path:
-        if pack not in pack_dirs:
-            raise LookupError(f"pack '{pack}' is not in this worker's packs directories")
-        return entry_point_path(pack_dirs[pack], entry_point)
+    locate = entry_point_locator(loaded, "in this worker's packs directories")
 
     def heartbeat(state: str) -> None:
         value = heartbeat_message(name, pool, state, clock())

@@ -8,7 +8,7 @@ pack does not stop the others; only a missing or invalid ``pack.yaml`` fails a w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -80,6 +80,19 @@ class LoadedPack:
 def entry_point_path(pack_directory: Path, entry_point: str) -> Path:
     """Where an action's entry point lives: definitions keep it relative to ``actions/``."""
     return pack_directory / ACTIONS_DIR / entry_point
+
+
+def entry_point_locator(packs: Iterable[LoadedPack], where: str) -> Callable[[str, str], Path]:
+    """Where the entry points of `packs` live, for a worker; a pack not among them is a
+    `LookupError` saying it is not installed `where` ("here", "in this worker's ...")."""
+    directories = {pack.pack.ref: pack.directory for pack in packs}
+
+    def locate(pack: str, entry_point: str) -> Path:
+        if pack not in directories:
+            raise LookupError(f"pack '{pack}' is not installed {where}")
+        return entry_point_path(directories[pack], entry_point)
+
+    return locate
 
 
 def shipped_packs_root() -> Path:

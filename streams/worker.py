@@ -23,14 +23,17 @@ from uuid import UUID
 
 from attune.commands import models as m
 from attune.commands.ports import Unsealer
+from attune.commands.sealing import opened
 from attune.domain.definitions import ActionDefinition
 from attune.domain.errors import InvalidParameters
 from attune.domain.events import AttuneEvent, Cause, event_name
-from attune.domain.secrets import SEALED_KEY, is_sealed, masking, plaintexts, secret_names
+from attune.domain.execution import Execution, ExecutionEnded
+from attune.domain.secrets import masking, plaintexts, secret_names
 from attune.streams.background import WakeableLoop
 from attune.streams.catalog import ActionCatalog
 from attune.streams.claims import ENDING_EVENTS
 from attune.streams.delivery import apply_until_written
+from attune.streams.dispatch import EventDispatch
 from attune.streams.keystore_references import (
     KeyFinder,
     KeyNotFound,
@@ -68,34 +71,43 @@ class WorkQueue:
         self._pending: dict[UUID, None] = {}
         self._taken: set[UUID] = set()
         self._lock = threading.Lock()
+        self._dispatch = (
+            EventDispatch[None](lambda: None)
+            .on(Execution.Requested, self._requested_run)
+            .on(Execution.Scheduled, self._scheduled)
+            .on(Execution.Claimed, self._claimed)
+            .on(ExecutionEnded, self._ended)
+        )
 
     def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
-        if self.actions.observe(event):
-            return []
-        kind, execution_id = event_name(event), event.originator_id
-        with self._lock:
-            if kind == "execution.requested":
-                e: Any = event
-                requester = None if e.enforcement_id else e.actor
-                self._requested[execution_id] = (
-                    e.action,
-                    e.parameters,
-                    e.correlation_id,
-                    requester,
-                )
-            elif kind == "execution.scheduled":
-                mine = event.pool == self.pool  # type: ignore[attr-defined]
-                # (A request already ended is no longer known: a late copy asks for nothing.)
-                if mine and execution_id in self._requested and execution_id not in self._taken:
-                    self._pending[execution_id] = None
-            elif kind == "execution.claimed":
-                self._pending.pop(execution_id, None)
-                self._taken.add(execution_id)
-            elif kind in ENDING_EVENTS:
-                self._pending.pop(execution_id, None)
-                self._taken.discard(execution_id)
-                self._requested.pop(execution_id, None)
+        if not self.actions.observe(event):
+            with self._lock:
+                self._dispatch(event, now)
         return []
+
+    def _requested_run(self, requested: Execution.Requested, _now: datetime) -> None:
+        requester = None if requested.enforcement_id else requested.actor
+        self._requested[requested.originator_id] = (
+            requested.action,
+            requested.parameters,
+            requested.correlation_id,
+            requester,
+        )
+
+    def _scheduled(self, scheduled: Execution.Scheduled, _now: datetime) -> None:
+        run = scheduled.originator_id
+        # (A request already ended is no longer known: a late copy asks for nothing.)
+        if scheduled.pool == self.pool and run in self._requested and run not in self._taken:
+            self._pending[run] = None
+
+    def _claimed(self, claimed: Execution.Claimed, _now: datetime) -> None:
+        self._pending.pop(claimed.originator_id, None)
+        self._taken.add(claimed.originator_id)
+
+    def _ended(self, ended: ExecutionEnded, _now: datetime) -> None:
+        self._pending.pop(ended.originator_id, None)
+        self._taken.discard(ended.originator_id)
+        self._requested.pop(ended.originator_id, None)
 
     def put_back(self, jobs: list[Job]) -> None:
         """Return taken jobs whose claims were never written, to be taken again first."""
@@ -255,10 +267,7 @@ class Worker:
     def _run_process(self, job: Job) -> None:
         revealed: set[str] = set()  # plaintexts of this run, as they become known
         try:
-            parameters = {
-                k: self.secrets.unseal(v[SEALED_KEY]) if is_sealed(v) else v
-                for k, v in job.parameters.items()
-            }
+            parameters = {k: opened(v, self.secrets) for k, v in job.parameters.items()}
             # Keystore references become values only now, on their way to the action.
             lookup = keystore_lookup(self.find_key, self.secrets, job.requester, job.action.pack)
             parameters = resolve_keystore(job.action, parameters, _revealing(lookup, revealed))
