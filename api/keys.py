@@ -62,8 +62,10 @@ def _owner(caller: Caller, scope: KeyScope, owner: str | None, verb: str) -> str
 
 
 def _row(services: ApiServices, command: KeyCommand) -> dict[str, object]:
+    """The key as of the command's time: a key just set with a short `ttl` is answered
+    as set, even if it has expired by the time its row is read."""
     with services.read_engine.connect() as connection:
-        row = get_key(connection, command.name, command.scope, command.owner, services.clock())
+        row = get_key(connection, command.name, command.scope, command.owner, command.at)
     if row is None:
         raise UnknownEntity("key", command.address())
     return row
@@ -159,15 +161,15 @@ def set_key_value(
     caller: Annotated[Caller, requires("key:write")],
     owner: Owner = None,
 ) -> KeyOut:
-    now = services.clock()
+    cause = cause_of(caller, request, services)  # the expiry counts from the command's time
     command = SetKey(
-        **cause_of(caller, request, services),
+        **cause,
         name=name,
         scope=scope,
         owner=_owner(caller, scope, owner, "write"),
         value=body.value,
         encrypt=body.encrypted,
-        expires_at=body.expires_at(now),
+        expires_at=body.expires_at(cause["at"]),
     )
     services.execute_visibly(command)
     return KeyOut.masked(_row(services, command))

@@ -144,3 +144,13 @@ def test_every_operation_documents_the_answers_its_dependencies_may_give(
                 path,
                 status,
             )
+
+
+def test_a_key_set_with_a_short_ttl_is_answered_as_set(
+    client: TestClient, live_projection: None
+) -> None:
+    """The test clock ticks a second per reading: the key has expired when its row is read."""
+    answer = client.put("/api/v1/keys/system/brief", json={"value": "x", "ttl": 1})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["expires_at"] is not None
+    assert client.get("/api/v1/keys/system/brief").status_code == 404  # expired since
