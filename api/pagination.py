@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from attune.projections.queries import DEFAULT_LIMIT, MAX_LIMIT, Listing
 
-MAX_OFFSET = 2**63 - 1  # the largest integer a database takes for OFFSET
+MAX_DATABASE_INTEGER = 2**63 - 1  # the largest integer SQLite and PostgreSQL hold (BIGINT)
 
 M = TypeVar("M", bound=BaseModel)
 P = TypeVar("P", bound="Page[Any]")
@@ -24,7 +24,7 @@ class Window:
 
 def page_window(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_DATABASE_INTEGER, description="Items to skip.")] = 0,
 ) -> Window:
     return Window(limit, offset)
 

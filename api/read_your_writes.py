@@ -30,10 +30,10 @@ from starlette.concurrency import run_in_threadpool
 
 from attune.api.access import CurrentCaller
 from attune.api.dependencies import ApiServices, Services
+from attune.api.pagination import MAX_DATABASE_INTEGER
 from attune.api.request_body import invalid
 
 MAX_WAIT = 60.0
-MAX_POSITION = 2**63 - 1  # the largest store position a database can hold
 MAX_WAITS_PER_CALLER = 16
 
 
@@ -106,7 +106,7 @@ async def read_connection(
         int | None,
         Query(
             ge=0,
-            le=MAX_POSITION,
+            le=MAX_DATABASE_INTEGER,
             description="Wait until the projections include this store position.",
         ),
     ] = None,
