@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Protocol, cast
+from typing import Annotated, Protocol, TypeVar, cast
 from uuid import UUID
 
 from fastapi import Depends, Request
@@ -14,7 +14,9 @@ from sqlalchemy import Engine
 
 from attune.commands.models import Command
 from attune.commands.service import CommandService
+from attune.domain.events import AttuneAggregate
 
+Written = TypeVar("Written", bound=AttuneAggregate)
 VISIBLE_WITHIN = 10.0  # seconds a write may take to reach the projections
 
 
@@ -81,6 +83,14 @@ class ApiServices:
         position = self.commands.execute(command)
         self.projection.wait_for(position, VISIBLE_WITHIN)
         return position
+
+    def written(self, kind: type[Written], aggregate_id: UUID) -> Written:
+        """An aggregate a command has just written, from the store rather than the read
+        models: the answer to a write that succeeded must not depend on reads catching up
+        (they may lag on a loaded machine) or on what a concurrent request did since."""
+        aggregate = self.commands.store.load(aggregate_id)
+        assert isinstance(aggregate, kind), f"{kind.__name__} {aggregate_id} was not written"
+        return aggregate
 
 
 def client_address(request: Request) -> str:

@@ -21,7 +21,7 @@ from attune.api.request_body import RequestBody, invalid
 from attune.commands import models as m
 from attune.domain.access import BUILT_IN_ROLES, GrantSpec, RoleDefinition
 from attune.domain.definitions import MAX_NAME
-from attune.domain.identity import LOGIN_PATTERN, IdentityKind
+from attune.domain.identity import LOGIN_PATTERN, ApiKey, Identity, IdentityKind
 from attune.domain.ids import new_runtime_id
 from attune.projections import security_queries as q
 
@@ -129,8 +129,15 @@ def create_identity(
         password_hash=password_hash,
     )
     services.execute_visibly(command)
-    with services.read_engine.connect() as connection:
-        return IdentityOut.model_validate(q.identity(connection, body.login))
+    identity = services.written(Identity, Identity.id_for(body.login))
+    return IdentityOut(
+        login=identity.login,
+        kind=IdentityKind(identity.kind),
+        roles=identity.roles,
+        enabled=identity.enabled,
+        created_at=identity.created_on,
+        updated_at=identity.modified_on,
+    )
 
 
 @router.put(
@@ -264,9 +271,15 @@ def create_api_key(
         secret_hash=secret_hash,
     )
     services.execute_visibly(command)
-    with services.read_engine.connect() as connection:
-        row = q.api_key(connection, key_id)
-    return ApiKeyOut.model_validate({**(row or {}), "key": key})
+    api_key = services.written(ApiKey, key_id)
+    return ApiKeyOut(
+        id=key_id,
+        login=api_key.login,
+        name=api_key.name,
+        revoked=api_key.revoked,
+        created_at=api_key.created_on,
+        key=key,
+    )
 
 
 @router.delete(

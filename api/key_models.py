@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from attune.api.pagination import Page
 from attune.api.request_body import RequestBody
-from attune.commands.keystore import open_value
+from attune.commands.keystore import SetKey, open_value
 from attune.commands.ports import Unsealer
 from attune.domain.keystore import KeyScope
 from attune.domain.secrets import MASK
@@ -54,6 +54,21 @@ class KeyOut(BaseModel):
     def masked(cls, row: dict[str, Any]) -> KeyOut:
         """A key row of the read model as shown without decryption."""
         return cls.model_validate({**row, "value": MASK if row["encrypted"] else row["value"]})
+
+    @classmethod
+    def as_set(cls, command: SetKey, created_at: datetime) -> KeyOut:
+        """The key as `command` set it (first created at `created_at`), value masked if
+        encrypted."""
+        return cls(
+            name=command.name,
+            scope=command.scope,
+            owner=command.owner,
+            value=MASK if command.encrypt else command.value,
+            encrypted=command.encrypt,
+            expires_at=command.expires_at,
+            created_at=created_at,
+            updated_at=command.at,
+        )
 
     @classmethod
     def decrypted(cls, row: dict[str, Any], secrets: Unsealer) -> KeyOut:

@@ -24,7 +24,7 @@ from attune.api.request_body import invalid
 from attune.commands.errors import UnknownEntity
 from attune.commands.keystore import DeleteKey, KeyCommand, RevealKey, SetKey
 from attune.domain.definitions import MAX_NAME
-from attune.domain.keystore import KEY_NAME_PATTERN, KeyScope
+from attune.domain.keystore import KEY_NAME_PATTERN, Key, KeyScope
 from attune.projections.keystore import get_key, list_keys
 
 router = APIRouter(prefix="/keys", tags=["keys"])
@@ -62,8 +62,7 @@ def _owner(caller: Caller, scope: KeyScope, owner: str | None, verb: str) -> str
 
 
 def _row(services: ApiServices, command: KeyCommand) -> dict[str, object]:
-    """The key as of the command's time: a key just set with a short `ttl` is answered
-    as set, even if it has expired by the time its row is read."""
+    """The live key a read command addresses, as of the command's time."""
     with services.read_engine.connect() as connection:
         row = get_key(connection, command.name, command.scope, command.owner, command.at)
     if row is None:
@@ -172,7 +171,10 @@ def set_key_value(
         expires_at=body.expires_at(cause["at"]),
     )
     services.execute_visibly(command)
-    return KeyOut.masked(_row(services, command))
+    # Answered from the write side: a concurrent delete, or reads that lag behind, must
+    # not turn a key just set into a 404.
+    key = services.written(Key, command.key_id())
+    return KeyOut.as_set(command, created_at=key.created_on)
 
 
 @router.delete("/{scope}/{name}", responses=UNKNOWN_KEY)

@@ -6,9 +6,11 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from attune.api import dependencies
 from attune.api.request_body import RequestBody
 from attune.commands.store import EventStore
 
@@ -154,3 +156,29 @@ def test_a_key_set_with_a_short_ttl_is_answered_as_set(
     assert answer.status_code == 200, answer.text
     assert answer.json()["expires_at"] is not None
     assert client.get("/api/v1/keys/system/brief").status_code == 404  # expired since
+
+
+def test_a_write_is_answered_from_the_store_while_reads_lag_behind(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No projection follows the store here: each write's wait for its reads times out,
+    and its answer still shows what it wrote (a loaded machine, or a concurrent delete of
+    the same key, once turned a key just set into a 404)."""
+    monkeypatch.setattr(dependencies, "VISIBLE_WITHIN", 0.05)
+
+    key = client.put("/api/v1/keys/system/lagging", json={"value": {"a": 1}, "encrypted": False})
+    secret = client.put("/api/v1/keys/system/hidden", json={"value": "pw", "encrypted": True})
+    identity = client.post(
+        "/api/v1/identities",
+        json={"login": "ops", "kind": "service", "roles": ["operator", "operator"]},
+    )
+    api_key = client.post("/api/v1/apikeys", json={"name": "ci", "login": "ops"})
+
+    assert (key.status_code, key.json()["value"], key.json()["owner"]) == (200, {"a": 1}, None)
+    assert (secret.json()["value"], secret.json()["encrypted"]) == ("********", True)
+    assert identity.status_code == 201, identity.text
+    assert (identity.json()["roles"], identity.json()["enabled"]) == (["operator"], True)
+    assert api_key.status_code == 201, api_key.text
+    assert (api_key.json()["login"], api_key.json()["revoked"]) == ("ops", False)
+    assert api_key.json()["id"].replace("-", "") in api_key.json()["key"]  # shown once
+    assert client.get("/api/v1/keys/system/lagging").status_code == 404  # not projected yet
