@@ -51,11 +51,13 @@ from attune.projections.projector import PositionWatch, Projector
 from attune.streams.background import WakeableLoop
 from attune.streams.claims import ClaimRegistry
 from attune.streams.embedded import EmbeddedHost
-from attune.streams.keystore_references import KeyFinder
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import LOCAL_POOL, Scheduler
 from attune.streams.timers import IntervalTimer
-from attune.streams.worker import Worker, WorkQueue
+from attune.streams.worker.keystore_references import KeyFinder
+from attune.streams.worker.loop import Worker
+from attune.streams.worker.queue import WorkQueue
+from attune.streams.worker.runners import local_runners
 
 log = logging.getLogger("attune")
 
@@ -172,7 +174,7 @@ def build_embedded(
     problems += [p for pack in loaded for p in pack.problems]
     for refusal in register_packs(commands, loaded, clock):
         log.error("%s", refusal)
-    locate_entry_point = entry_point_locator(loaded, "here")
+    runners = local_runners(entry_point_locator(loaded, "here"))
 
     read_engine = open_read_engine(settings)
     watch = PositionWatch()
@@ -186,7 +188,7 @@ def build_embedded(
         queue,
         commands,
         secret_box,
-        locate_entry_point,
+        runners,
         settings.base_url,
         clock,
         concurrency=settings.worker_concurrency,

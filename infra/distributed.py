@@ -40,15 +40,9 @@ from attune.infra.first_start import (
     ensure_worker_token,
 )
 from attune.infra.kafka.commands import KafkaCommandSender, serve_commands
+from attune.infra.kafka.consumers import group_consumer
 from attune.infra.kafka.publisher import KafkaPublisher
 from attune.infra.kafka.topics import STREAM_TOPICS, execution_rekeying, topic_of_event
-from attune.infra.kafka.worker import (
-    OwnLoss,
-    heartbeat_message,
-    serve_worker,
-    started,
-    worker_name,
-)
 from attune.infra.pack_loader import entry_point_locator, load_packs
 from attune.infra.projection_runner import COALESCE_SECONDS
 from attune.infra.security.api_keystore import ApiKeyFinder, worker_token
@@ -64,7 +58,16 @@ from attune.projections.watch import PositionWatch
 from attune.streams.faust_app import create_streams_app
 from attune.streams.relay import Relay
 from attune.streams.stream_follower import StreamFollower
-from attune.streams.worker import Worker, WorkQueue
+from attune.streams.worker.kafka_host import (
+    OwnLoss,
+    heartbeat_message,
+    serve_worker,
+    started,
+    worker_name,
+)
+from attune.streams.worker.loop import Worker
+from attune.streams.worker.queue import WorkQueue
+from attune.streams.worker.runners import local_runners
 
 log = logging.getLogger("attune")
 
@@ -245,7 +248,7 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
     loaded, problems = load_packs(pack_directories(settings))
     for problem in problems:
         log.error("pack problem: %s", problem)
-    locate = entry_point_locator(loaded, "in this worker's packs directories")
+    runners = local_runners(entry_point_locator(loaded, "in this worker's packs directories"))
 
     def heartbeat(state: str) -> None:
         value = heartbeat_message(name, pool, state, clock())
@@ -257,7 +260,7 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
         queue,
         sender,
         open_keyring(settings.state_dir),
-        locate,
+        runners,
         settings.base_url,
         clock,
         issue_token=TokenService(load_or_create_signing_key(settings.signing_key_file)).execution,
@@ -286,7 +289,7 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
         lambda: serve_worker(
             worker,
             queue,
-            settings.kafka_bootstrap,
+            lambda: group_consumer(settings.kafka_bootstrap, f"attune-workers-{pool}"),
             STREAM_TOPICS.executions,
             whole_streams,
             heartbeat,

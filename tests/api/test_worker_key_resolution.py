@@ -25,7 +25,7 @@ from attune.infra.security.credentials import LocalCredentials
 from attune.infra.security.secret_box import AesGcmSecretBox
 from attune.infra.settings import Settings
 from attune.projections.projector import Projector
-from attune.streams.keystore_references import KeyNotFound, keystore_lookup
+from attune.streams.worker.keystore_references import KeyNotFound, keystore_lookup
 from tests.system.harness import free_port
 
 

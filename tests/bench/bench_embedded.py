@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from uuid import UUID
 
 import httpx
 
@@ -140,7 +141,7 @@ def raw_save_rate(directory: Path, count: int) -> float:
     class Thing(Aggregate):
         pass
 
-    app = Application(
+    app: Application[UUID] = Application(
         env={
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(directory / "raw.db"),

@@ -24,7 +24,7 @@ def at(seconds: float) -> datetime:
 
 def action_registered(ref: str = "core.echo", **fields: Any) -> AttuneEvent:
     pack, name = ref.split(".", 1)
-    spec = {"runner_type": "python-script", "entry_point": "echo.py"}
+    spec: dict[str, Any] = {"runner_type": "python-script", "entry_point": "echo.py"}
     spec["parameters"] = {"message": {"type": "string", "required": True}}
     spec.update(fields)
     definition = ActionDefinition(ref=ref, pack=pack, name=name, **spec)

@@ -8,9 +8,9 @@ from uuid import UUID
 from aiokafka import TopicPartition
 
 from attune.domain.execution import Execution
-from attune.infra.kafka.worker import OpenExecutions
 from attune.streams.delivered_events import FirstDelivery
 from attune.streams.faust_app import TableIdSets
+from attune.streams.worker.kafka_host import OpenExecutions
 from tests.streams.events import CAUSE
 
 A = UUID("019b0000-0000-7000-8000-00000000000a")

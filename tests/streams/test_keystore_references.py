@@ -18,14 +18,14 @@ from attune.domain.keystore import KeyScope
 from attune.infra.security.secret_box import AesGcmSecretBox
 from attune.projections.keystore import get_key
 from attune.projections.projector import Projector
-from attune.streams.keystore_references import (
+from attune.streams.rule_engine import RuleEngine
+from attune.streams.worker.keystore_references import (
     KeyNotFound,
     Lookup,
     keystore_lookup,
     resolve_keystore,
     search_order,
 )
-from attune.streams.rule_engine import RuleEngine
 from tests.conftest import NOW
 from tests.streams.events import action_registered, at, fired, rule_registered
 

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from attune.domain.definitions import ActionDefinition
-from attune.streams.runners import ActionContext, run_subprocess
+from attune.streams.worker.runners import ActionContext, run_subprocess
 
 ID = UUID("019b0000-0000-7000-8000-000000000001")
 CMD = {"cmd": {"type": "string", "required": True}}

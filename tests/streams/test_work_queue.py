@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from attune.domain.execution import Execution
-from attune.streams.worker import WorkQueue
+from attune.streams.worker.queue import WorkQueue
 from tests.streams.events import CAUSE, action_registered, at
 
 A = UUID("019b0000-0000-7000-8000-00000000000a")

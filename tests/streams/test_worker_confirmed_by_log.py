@@ -13,7 +13,9 @@ from attune.commands import models as m
 from attune.commands.service import Outcome
 from attune.domain.execution import Execution
 from attune.infra.pack_loader import shipped_packs_root
-from attune.streams.worker import Worker, WorkQueue
+from attune.streams.worker.loop import Worker
+from attune.streams.worker.queue import WorkQueue
+from attune.streams.worker.runners import local_runners
 from tests.streams.events import CAUSE, T0, action_registered, at
 
 A = UUID("019b0000-0000-7000-8000-00000000000a")
@@ -49,7 +51,7 @@ def worker_for(bus: SentCommands) -> tuple[Worker, WorkQueue]:
         queue,
         bus,
         NoSecrets(),
-        lambda pack, entry: Path(shipped_packs_root(), pack, "actions", entry),
+        local_runners(lambda pack, entry: Path(shipped_packs_root(), pack, "actions", entry)),
         "http://127.0.0.1:9",
         lambda: T0,
         issue_token=lambda execution_id, expires: "token",

@@ -8,7 +8,7 @@ show `********` where the plaintext was.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -29,7 +29,9 @@ from attune.infra.settings import Settings
 from attune.projections.keystore import get_key
 from attune.projections.projector import Projector
 from attune.streams.claims import ENDING_EVENTS
-from attune.streams.worker import Worker, WorkQueue
+from attune.streams.worker.loop import Worker
+from attune.streams.worker.queue import WorkQueue
+from attune.streams.worker.runners import ActionRunner, local_runners
 from tests.conftest import NOW
 
 PASSWORD = 'pa"ss-Word-4417'  # a quote: JSON output shows it escaped, which is masked too
@@ -79,6 +81,9 @@ def reveal_action() -> ActionDefinition:
     )
 
 
+NOWHERE = local_runners(lambda _pack, entry: Path("/nonexistent", entry))
+
+
 def run_to_end(
     commands: CommandService,
     store: EventStore,
@@ -86,8 +91,10 @@ def run_to_end(
     keys: Connection,
     execution_id: UUID,
     parameters: dict[str, Any],
+    runners: Mapping[str, ActionRunner] | None = None,
 ) -> Any:
-    """Request, schedule and run one execution on a real worker; its ending event."""
+    """Request, schedule and run one execution on a real worker (with the local runners
+    unless given others); its ending event."""
     commands.execute(
         m.RequestExecution(
             actor="alice",
@@ -108,7 +115,7 @@ def run_to_end(
         queue,
         commands,
         secret_box,
-        lambda pack, entry: Path("/nonexistent", entry),
+        NOWHERE if runners is None else runners,
         "http://127.0.0.1:9",
         lambda: NOW,
         issue_token=lambda execution, expires: "token",
@@ -168,8 +175,8 @@ def test_secret_parameters_and_keystore_values_are_masked_in_output_and_result(
     shown = repr(result)
     for plaintext in ('pa\\\\"ss', "ss-Word-4417", TOKEN, HOST):
         assert plaintext not in shown
-    for plaintext in (b"ss-Word-4417", TOKEN.encode()):  # (an unencrypted key is stored as is)
-        assert plaintext not in stored_bytes(settings)
+    for stored in (b"ss-Word-4417", TOKEN.encode()):  # (an unencrypted key is stored as is)
+        assert stored not in stored_bytes(settings)
 
 
 def test_a_secret_in_the_error_of_a_failed_run_is_masked(

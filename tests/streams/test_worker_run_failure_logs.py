@@ -18,7 +18,8 @@ from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.events import event_name
 from attune.infra.security.secret_box import AesGcmSecretBox
-from attune.streams import worker
+from attune.streams.worker import loop as worker
+from attune.streams.worker.runners import RunResult
 from tests.conftest import NOW
 from tests.streams.test_worker_masks_secrets import keys, reveal_action, run_to_end
 
@@ -26,6 +27,7 @@ __all__ = ["keys"]  # the fixture, shared with the masking tests
 
 MISSING = UUID("019b0000-0000-7000-8000-0000000000b1")
 BROKEN = UUID("019b0000-0000-7000-8000-0000000000b2")
+NO_RUNNER = UUID("019b0000-0000-7000-8000-0000000000b3")
 
 
 def worker_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -58,17 +60,41 @@ def test_an_unexpected_exception_is_still_logged_with_its_traceback(
     secret_box: AesGcmSecretBox,
     keys: Connection,
     caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken(*args: Any) -> Any:
-        raise RuntimeError("the runner broke")
+    class BrokenRunner:
+        def run(self, *args: Any) -> RunResult:
+            raise RuntimeError("the runner broke")
 
-    monkeypatch.setattr(worker, "run_subprocess", broken)
     commands.execute(m.RegisterAction(actor="test", at=NOW, definition=reveal_action()))
     with caplog.at_level(logging.INFO, logger=worker.__name__):
-        ended = run_to_end(commands, store, secret_box, keys, BROKEN, {"cmd": "true"})
+        ended = run_to_end(
+            commands,
+            store,
+            secret_box,
+            keys,
+            BROKEN,
+            {"cmd": "true"},
+            runners={"local-shell-cmd": BrokenRunner()},
+        )
 
     assert event_name(ended) == "execution.failed"
     [record] = worker_records(caplog)
     assert record.levelno == logging.ERROR and record.exc_info is not None
     assert str(BROKEN) in record.getMessage()
+
+
+def test_a_run_no_runner_of_this_worker_can_run_fails_with_one_line_naming_the_runner_type(
+    commands: CommandService,
+    store: EventStore,
+    secret_box: AesGcmSecretBox,
+    keys: Connection,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    commands.execute(m.RegisterAction(actor="test", at=NOW, definition=reveal_action()))
+    with caplog.at_level(logging.INFO, logger=worker.__name__):
+        ended = run_to_end(commands, store, secret_box, keys, NO_RUNNER, {"cmd": "true"}, {})
+
+    assert event_name(ended) == "execution.failed"
+    assert "this worker has no runner for 'local-shell-cmd'" in ended.error
+    [record] = worker_records(caplog)
+    assert str(NO_RUNNER) in record.getMessage() and record.exc_info is None

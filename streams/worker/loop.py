@@ -1,9 +1,9 @@
-"""The worker: takes executions scheduled for its pool, claims each, runs it, reports.
+"""The worker's loop: takes jobs from its `WorkQueue`, claims each, runs it, reports.
 
 An action never runs twice because a message arrived twice: the worker first claims the
 execution (`ClaimExecution`; the aggregate accepts one claimant) and starts the action
-only once the claim is confirmed. `WorkQueue` is the worker's state, folded from the log
-by the host like any processor's; the `Worker` drains it on its own threads.
+only once the claim is confirmed. `noop` runs end in-process; every other run goes to the
+`ActionRunner` of its runner type (`runners`), on the worker's own threads.
 
 What a run reports is recorded forever and shown to whoever may read executions, so the
 worker masks in it the plaintext of the run's secret parameters and of the keystore values
@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -24,25 +23,22 @@ from uuid import UUID
 from attune.commands import models as m
 from attune.commands.ports import Unsealer
 from attune.commands.sealing import opened
-from attune.domain.definitions import ActionDefinition
 from attune.domain.errors import InvalidParameters
 from attune.domain.events import AttuneEvent, Cause, event_name
-from attune.domain.execution import Execution, ExecutionEnded
 from attune.domain.secrets import masking, plaintexts, secret_names
 from attune.streams.background import WakeableLoop
-from attune.streams.catalog import ActionCatalog
 from attune.streams.claims import ENDING_EVENTS
 from attune.streams.delivery import apply_until_written
-from attune.streams.dispatch import EventDispatch
-from attune.streams.keystore_references import (
+from attune.streams.ports import CommandBus
+from attune.streams.worker.keystore_references import (
     KeyFinder,
     KeyNotFound,
     Lookup,
     keystore_lookup,
     resolve_keystore,
 )
-from attune.streams.ports import CommandBus
-from attune.streams.runners import ActionContext, EntryPointLocator, RunResult, run_subprocess
+from attune.streams.worker.queue import Job, WorkQueue
+from attune.streams.worker.runners import ActionContext, ActionRunner, RunResult
 
 log = logging.getLogger(__name__)
 
@@ -51,90 +47,8 @@ TOKEN_GRACE_SECONDS = 60
 TokenIssuer = Callable[[UUID, datetime], str]  # (execution id, expiry) -> token
 
 
-@dataclass(frozen=True)
-class Job:
-    execution_id: UUID
-    action: ActionDefinition
-    parameters: dict[str, Any]  # secrets still sealed, keystore references unresolved
-    correlation_id: UUID | None
-    requester: str | None  # who asked for the run (none for rule-caused runs)
-
-
-class WorkQueue:
-    """Executions scheduled for one pool and not yet taken, in scheduling order."""
-
-    def __init__(self, pool: str) -> None:
-        self.name = f"work_queue.{pool}"
-        self.pool = pool
-        self.actions = ActionCatalog()
-        self._requested: dict[UUID, tuple[str, dict[str, Any], UUID | None, str | None]] = {}
-        self._pending: dict[UUID, None] = {}
-        self._taken: set[UUID] = set()
-        self._lock = threading.Lock()
-        self._dispatch = (
-            EventDispatch[None](lambda: None)
-            .on(Execution.Requested, self._requested_run)
-            .on(Execution.Scheduled, self._scheduled)
-            .on(Execution.Claimed, self._claimed)
-            .on(ExecutionEnded, self._ended)
-        )
-
-    def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
-        if not self.actions.observe(event):
-            with self._lock:
-                self._dispatch(event, now)
-        return []
-
-    def _requested_run(self, requested: Execution.Requested, _now: datetime) -> None:
-        requester = None if requested.enforcement_id else requested.actor
-        self._requested[requested.originator_id] = (
-            requested.action,
-            requested.parameters,
-            requested.correlation_id,
-            requester,
-        )
-
-    def _scheduled(self, scheduled: Execution.Scheduled, _now: datetime) -> None:
-        run = scheduled.originator_id
-        # (A request already ended is no longer known: a late copy asks for nothing.)
-        if scheduled.pool == self.pool and run in self._requested and run not in self._taken:
-            self._pending[run] = None
-
-    def _claimed(self, claimed: Execution.Claimed, _now: datetime) -> None:
-        self._pending.pop(claimed.originator_id, None)
-        self._taken.add(claimed.originator_id)
-
-    def _ended(self, ended: ExecutionEnded, _now: datetime) -> None:
-        self._pending.pop(ended.originator_id, None)
-        self._taken.discard(ended.originator_id)
-        self._requested.pop(ended.originator_id, None)
-
-    def put_back(self, jobs: list[Job]) -> None:
-        """Return taken jobs whose claims were never written, to be taken again first."""
-        with self._lock:
-            waiting = list(self._pending)
-            self._pending = dict.fromkeys([j.execution_id for j in jobs] + waiting)
-            self._taken.difference_update(j.execution_id for j in jobs)
-
-    def take(self, limit: int, process_slots: int) -> list[Job]:
-        """Hand out up to `limit` jobs, at most `process_slots` of them needing a process."""
-        jobs: list[Job] = []
-        with self._lock:
-            for execution_id in list(self._pending):
-                if len(jobs) >= limit:
-                    break
-                action_ref, parameters, correlation_id, requester = self._requested[execution_id]
-                action = self.actions.get(action_ref)
-                if action is None:
-                    continue  # cannot happen in log order: actions register before use
-                if action.runner_type != "noop":
-                    if process_slots == 0:
-                        continue
-                    process_slots -= 1
-                del self._pending[execution_id]
-                self._taken.add(execution_id)
-                jobs.append(Job(execution_id, action, parameters, correlation_id, requester))
-        return jobs
+class NoRunner(Exception):
+    """The action's runner type is not one this worker runs."""
 
 
 class Worker:
@@ -146,7 +60,7 @@ class Worker:
         queue: WorkQueue,
         bus: CommandBus,
         secrets: Unsealer,
-        locate: EntryPointLocator,
+        runners: Mapping[str, ActionRunner],
         api_url: str,
         clock: Callable[[], datetime],
         issue_token: TokenIssuer,
@@ -166,7 +80,7 @@ class Worker:
         self.queue = queue
         self.bus = bus
         self.secrets = secrets
-        self.locate = locate
+        self.runners = runners
         self.api_url = api_url
         self.clock = clock
         self.concurrency = concurrency
@@ -276,16 +190,18 @@ class Worker:
             # The action's own API credential: its execution only, and only while it runs.
             expires = self.clock() + timedelta(seconds=job.action.timeout + TOKEN_GRACE_SECONDS)
             context = ActionContext(self.api_url, self.issue_token(job.execution_id, expires))
-            result = run_subprocess(
+            runner = self.runners.get(job.action.runner_type)
+            if runner is None:
+                raise NoRunner(f"this worker has no runner for '{job.action.runner_type}'")
+            result = runner.run(
                 job.action,
                 job.execution_id,
                 parameters,
-                self.locate,
                 context,
                 self._loop.stopping,
                 masking(revealed),
             )
-        except (KeyNotFound, InvalidParameters) as problem:
+        except (KeyNotFound, InvalidParameters, NoRunner) as problem:
             # The run's own mistake, reported in its end: one line here, no traceback.
             log.warning(
                 "execution %s (%s) failed: %s",

@@ -1,8 +1,9 @@
-"""`attune worker --pool NAME`: a worker of distributed mode, fed by Kafka, with no database.
+"""The Kafka worker host: a worker of distributed mode, fed by Kafka, with no database.
 
-It consumes the execution stream as a member of its pool's consumer group (so the workers
-of a pool share the partitions), folds the events into its work queue, and sends its
-commands to the commands topic: a claim first, and the action starts only when the
+`attune.infra.distributed.run_worker` (`attune worker --pool NAME`) wires it. It consumes
+the execution stream as a member of its pool's consumer group (so the workers of a pool
+share the partitions), folds the events into its work queue, and sends its commands to
+the commands topic: a claim first, and the action starts only when the
 `execution.claimed` event naming this worker comes back. Actions and their entry points
 come from the configuration stream and the packs directory. It announces itself
 (`worker.started`) and sends heartbeats to the liveness topic; the supervisor declares it
@@ -25,17 +26,17 @@ from datetime import datetime
 from uuid import UUID
 
 import orjson
-from aiokafka import ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
 from attune.commands import models as m
 from attune.domain.events import AttuneEvent, event_name
 from attune.domain.worker import Worker as WorkerRecord
-from attune.infra.kafka.consumers import group_consumer
 from attune.streams.claims import ENDING_EVENTS
 from attune.streams.delivered_events import FirstDelivery, decoded_or_none
 from attune.streams.dispatch import EventDispatch
 from attune.streams.stream_follower import StreamFollower
-from attune.streams.worker import Worker, WorkQueue
+from attune.streams.worker.loop import Worker
+from attune.streams.worker.queue import WorkQueue
 
 log = logging.getLogger("attune")
 
@@ -124,7 +125,7 @@ class _GiveUpOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
 async def serve_worker(
     worker: Worker,
     queue: WorkQueue,
-    bootstrap: str,
+    new_consumer: Callable[[], AIOKafkaConsumer],
     executions_topic: str,
     whole_streams: StreamFollower,
     heartbeat: Callable[[str], None],
@@ -132,10 +133,12 @@ async def serve_worker(
     clock: Callable[[], datetime],
     stopping: threading.Event,
 ) -> None:
-    """Feed `worker` from the execution stream until `stopping` is set."""
+    """Feed `worker` from the execution stream until `stopping` is set; `new_consumer`
+    makes a member of the pool's consumer group that commits by hand (called here: an
+    aiokafka consumer belongs to the running event loop)."""
     open_executions = OpenExecutions(queue.pool)
     once = FirstDelivery()
-    consumer = group_consumer(bootstrap, f"attune-workers-{queue.pool}")
+    consumer = new_consumer()
     consumer.subscribe([executions_topic], listener=_GiveUpOnRevoke(worker, open_executions, once))
     loop = asyncio.get_running_loop()
     following = asyncio.create_task(whole_streams.run(clock))

@@ -1,6 +1,9 @@
 """Runners: how an action's code is run once a worker holds its claim.
 
-`noop` runs in-process. The others start a subprocess in its own process group with the
+The worker hands each run to the `ActionRunner` of its action's runner type (the port a
+later runtime, a container say, implements); `noop` needs none: the worker ends it
+in-process. `SubprocessRunner` runs `local-shell-cmd`, `local-shell-script` and
+`python-script`: a subprocess in its own process group with the
 parameters as ONE JSON object on stdin (never in the environment), `ATTUNE_ACTION`,
 `ATTUNE_EXEC_ID`, `ATTUNE_API_URL` and `ATTUNE_API_TOKEN` (its execution-scoped token)
 in its environment, capture stdout, stderr and the
@@ -22,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from uuid import UUID
 
 from attune.domain.definitions import ActionDefinition
@@ -48,6 +51,21 @@ class RunResult:
     outcome: Outcome
     result: dict[str, Any] | None
     error: str | None = None
+
+
+class ActionRunner(Protocol):
+    """Runs one action to its end, its timeout, or until `stop` is set (Attune shutting
+    down); `mask` hides the run's secrets in what it returns."""
+
+    def run(
+        self,
+        action: ActionDefinition,
+        execution_id: UUID,
+        parameters: dict[str, Any],
+        context: ActionContext,
+        stop: threading.Event,
+        mask: Mask,
+    ) -> RunResult: ...
 
 
 def _text(raw: bytes, mask: Mask) -> str:
@@ -140,3 +158,29 @@ def _result(process: subprocess.Popen[bytes], out: bytes, err: bytes, mask: Mask
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):  # the group may have ended already
         os.killpg(process.pid, signal.SIGKILL)
+
+
+class SubprocessRunner:
+    """The `ActionRunner` of the runner types that start a local process."""
+
+    RUNNER_TYPES = ("local-shell-cmd", "local-shell-script", "python-script")
+
+    def __init__(self, locate: EntryPointLocator) -> None:
+        self.locate = locate
+
+    def run(
+        self,
+        action: ActionDefinition,
+        execution_id: UUID,
+        parameters: dict[str, Any],
+        context: ActionContext,
+        stop: threading.Event,
+        mask: Mask,
+    ) -> RunResult:
+        return run_subprocess(action, execution_id, parameters, self.locate, context, stop, mask)
+
+
+def local_runners(locate: EntryPointLocator) -> dict[str, ActionRunner]:
+    """The runners every worker has, by runner type, finding scripts with `locate`."""
+    subprocesses = SubprocessRunner(locate)
+    return dict.fromkeys(SubprocessRunner.RUNNER_TYPES, subprocesses)

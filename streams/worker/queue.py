@@ -1,0 +1,107 @@
+"""The worker's state: the executions scheduled for its pool and not yet taken.
+
+`WorkQueue` is a processor like any other: its host (the embedded host, or the Kafka
+worker host in `kafka_host`) folds the log into it, and the `Worker` (`loop`) takes jobs
+from it. It keeps the actions' definitions it needs from the same log.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from attune.commands import models as m
+from attune.domain.definitions import ActionDefinition
+from attune.domain.events import AttuneEvent
+from attune.domain.execution import Execution, ExecutionEnded
+from attune.streams.catalog import ActionCatalog
+from attune.streams.dispatch import EventDispatch
+
+
+@dataclass(frozen=True)
+class Job:
+    execution_id: UUID
+    action: ActionDefinition
+    parameters: dict[str, Any]  # secrets still sealed, keystore references unresolved
+    correlation_id: UUID | None
+    requester: str | None  # who asked for the run (none for rule-caused runs)
+
+
+class WorkQueue:
+    """Executions scheduled for one pool and not yet taken, in scheduling order."""
+
+    def __init__(self, pool: str) -> None:
+        self.name = f"work_queue.{pool}"
+        self.pool = pool
+        self.actions = ActionCatalog()
+        self._requested: dict[UUID, tuple[str, dict[str, Any], UUID | None, str | None]] = {}
+        self._pending: dict[UUID, None] = {}
+        self._taken: set[UUID] = set()
+        self._lock = threading.Lock()
+        self._dispatch = (
+            EventDispatch[None](lambda: None)
+            .on(Execution.Requested, self._requested_run)
+            .on(Execution.Scheduled, self._scheduled)
+            .on(Execution.Claimed, self._claimed)
+            .on(ExecutionEnded, self._ended)
+        )
+
+    def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
+        if not self.actions.observe(event):
+            with self._lock:
+                self._dispatch(event, now)
+        return []
+
+    def _requested_run(self, requested: Execution.Requested, _now: datetime) -> None:
+        requester = None if requested.enforcement_id else requested.actor
+        self._requested[requested.originator_id] = (
+            requested.action,
+            requested.parameters,
+            requested.correlation_id,
+            requester,
+        )
+
+    def _scheduled(self, scheduled: Execution.Scheduled, _now: datetime) -> None:
+        run = scheduled.originator_id
+        # (A request already ended is no longer known: a late copy asks for nothing.)
+        if scheduled.pool == self.pool and run in self._requested and run not in self._taken:
+            self._pending[run] = None
+
+    def _claimed(self, claimed: Execution.Claimed, _now: datetime) -> None:
+        self._pending.pop(claimed.originator_id, None)
+        self._taken.add(claimed.originator_id)
+
+    def _ended(self, ended: ExecutionEnded, _now: datetime) -> None:
+        self._pending.pop(ended.originator_id, None)
+        self._taken.discard(ended.originator_id)
+        self._requested.pop(ended.originator_id, None)
+
+    def put_back(self, jobs: list[Job]) -> None:
+        """Return taken jobs whose claims were never written, to be taken again first."""
+        with self._lock:
+            waiting = list(self._pending)
+            self._pending = dict.fromkeys([j.execution_id for j in jobs] + waiting)
+            self._taken.difference_update(j.execution_id for j in jobs)
+
+    def take(self, limit: int, process_slots: int) -> list[Job]:
+        """Hand out up to `limit` jobs, at most `process_slots` of them needing a process."""
+        jobs: list[Job] = []
+        with self._lock:
+            for execution_id in list(self._pending):
+                if len(jobs) >= limit:
+                    break
+                action_ref, parameters, correlation_id, requester = self._requested[execution_id]
+                action = self.actions.get(action_ref)
+                if action is None:
+                    continue  # cannot happen in log order: actions register before use
+                if action.runner_type != "noop":
+                    if process_slots == 0:
+                        continue
+                    process_slots -= 1
+                del self._pending[execution_id]
+                self._taken.add(execution_id)
+                jobs.append(Job(execution_id, action, parameters, correlation_id, requester))
+        return jobs
