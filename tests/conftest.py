@@ -13,6 +13,7 @@ from attune.commands import models as m
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.definitions import ActionDefinition
+from attune.domain.parameters import ParameterSpec
 from attune.infra.bootstrap import open_read_engine, open_store
 from attune.infra.security.secret_box import AesGcmSecretBox, open_keyring
 from attune.infra.settings import Settings
@@ -76,9 +77,9 @@ def commands(store: EventStore, secret_box: AesGcmSecretBox) -> CommandService:
             name="login",
             runner_type="local-shell-cmd",
             parameters={
-                "cmd": {"type": "string", "required": True},
-                "password": {"type": "string", "secret": True},
-                "retries": {"type": "integer", "default": 3},
+                "cmd": ParameterSpec(type="string", required=True),
+                "password": ParameterSpec(type="string", secret=True),
+                "retries": ParameterSpec(type="integer", default=3),
             },
         ),
     ):

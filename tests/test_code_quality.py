@@ -1,5 +1,6 @@
 """The tree stays lint-clean, formatted and typed: ruff over everything, mypy --strict on the
-domain and mypy over the other packages (checked through an `attune.*` view of the tree).
+domain and mypy over the other packages and the tests (checked through an `attune.*` view
+of the tree).
 CI fails on a regression, not a reviewer."""
 
 from __future__ import annotations
@@ -62,3 +63,10 @@ def test_the_other_packages_are_mypy_clean(attune_view: Path) -> None:
     (attune_view / "none.ini").write_text("[mypy]\n")
     others = [arg for package in PACKAGES[1:] for arg in ("-p", f"attune.{package}")]
     mypy(attune_view, *others)
+
+
+@pytest.mark.slow
+def test_the_tests_are_mypy_clean(attune_view: Path) -> None:
+    (attune_view / "none.ini").write_text("[mypy]\n")
+    (attune_view / "tests").symlink_to(ROOT / "tests")
+    mypy(attune_view, "tests")

@@ -21,6 +21,7 @@ from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.access import BUILT_IN_ROLES, Grants
 from attune.domain.identity import IdentityKind
+from attune.domain.keystore import KeyScope
 from attune.infra.security.credentials import LocalCredentials
 from attune.infra.security.passwords import hash_password
 from attune.projections.projector import Projector
@@ -162,7 +163,7 @@ def world(
         m.RequestExecution(actor="t", at=T0, execution_id=UUID(int=99), action="core.noop")
     )
     for name in ("spare", "doomed"):
-        commands.execute(SetKey(actor="t", at=T0, name=name, scope="system", value=1))
+        commands.execute(SetKey(actor="t", at=T0, name=name, scope=KeyScope.SYSTEM, value=1))
     projector.catch_up(store)
     return {"keys": keys, "services": services}
 

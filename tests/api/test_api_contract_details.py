@@ -66,7 +66,7 @@ def test_a_422_a_route_raises_names_its_field(
 def test_an_http_422_naming_no_field_is_a_list_of_problems_too() -> None:
     answer = asyncio.run(http_error_response(_request(), HTTPException(422, "not like that")))
     assert answer.status_code == 422
-    assert json.loads(answer.body) == {
+    assert json.loads(bytes(answer.body)) == {
         "detail": [{"parameter": "request", "message": "not like that"}]
     }
 
@@ -75,7 +75,7 @@ def test_other_http_errors_keep_their_shape_but_not_a_huge_message() -> None:
     error = HTTPException(403, "caller may not execute " + "a" * 100_000, {"X-Why": "test"})
     answer = asyncio.run(http_error_response(_request(), error))
     assert answer.status_code == 403 and answer.headers["X-Why"] == "test"
-    assert len(json.loads(answer.body)["detail"]) == 500
+    assert len(json.loads(bytes(answer.body))["detail"]) == 500
 
 
 def test_other_http_errors_keep_their_message_and_headers(client: TestClient) -> None:
@@ -106,7 +106,7 @@ def test_a_domain_error_does_not_echo_a_huge_value() -> None:
     error = UnknownEntity("action", "core." + "a" * 100_000)
     answer = asyncio.run(domain_error_response(_request(), error))
     assert answer.status_code == 404
-    detail = json.loads(answer.body)["detail"]
+    detail = json.loads(bytes(answer.body))["detail"]
     assert detail.startswith("unknown action 'core.aaa") and detail.endswith("…")
     assert len(detail) == 500
 

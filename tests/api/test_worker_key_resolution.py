@@ -20,6 +20,7 @@ from attune.commands.keystore import SetKey
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.identity import IdentityKind
+from attune.domain.keystore import KeyScope
 from attune.infra.security.api_keystore import ApiKeyFinder, worker_token
 from attune.infra.security.credentials import LocalCredentials
 from attune.infra.security.secret_box import AesGcmSecretBox
@@ -54,9 +55,9 @@ def tokens(
         "observer": _service_account(commands, credentials, "watcher", "observer", 2),
     }
     for name, scope, owner, value, encrypt in [
-        ("db_password", "pack", "vault", "pack-Secret-81", True),
-        ("db_password", "user", "alice", "alice-Secret-22", True),
-        ("region", "system", None, {"name": "eu-west"}, False),
+        ("db_password", KeyScope.PACK, "vault", "pack-Secret-81", True),
+        ("db_password", KeyScope.USER, "alice", "alice-Secret-22", True),
+        ("region", KeyScope.SYSTEM, None, {"name": "eu-west"}, False),
     ]:
         commands.execute(
             SetKey(
@@ -72,10 +73,10 @@ def test_the_worker_role_resolves_references_in_search_order_with_values_still_s
 ) -> None:
     find = ApiKeyFinder(TestClient(client.app), lambda: tokens["worker"])
 
-    sealed = find("db_password", "pack", "vault")
+    sealed = find("db_password", KeyScope.PACK, "vault")
     assert sealed is not None and sealed["encrypted"] is True
     assert "pack-Secret-81" not in str(sealed)  # the API hands over ciphertext only
-    assert find("db_password", "pack", "other") is None
+    assert find("db_password", KeyScope.PACK, "other") is None
 
     alice = keystore_lookup(find, secret_box, "alice", "vault")
     assert alice("db_password") == "alice-Secret-22"  # the requester's own key comes first
@@ -92,18 +93,18 @@ def test_other_credentials_are_refused_with_a_reason_naming_the_token(
     api = TestClient(client.app)
     observer = ApiKeyFinder(api, lambda: tokens["observer"])
     with pytest.raises(LookupError, match="403: .*key:resolve"):
-        observer("region", "system", None)
+        observer("region", KeyScope.SYSTEM, None)
 
     missing = ApiKeyFinder(
         api, worker_token(Settings(state_dir=Path("/srv/attune"), worker_token=None))
     )
     with pytest.raises(LookupError, match="ATTUNE_WORKER_TOKEN.*/srv/attune/worker-token"):
-        missing("region", "system", None)
+        missing("region", KeyScope.SYSTEM, None)
 
     with httpx.Client(base_url=f"http://127.0.0.1:{free_port()}") as nowhere:
         unreachable = ApiKeyFinder(nowhere, lambda: tokens["worker"])
         with pytest.raises(LookupError, match="cannot reach the API at http://127.0.0.1:"):
-            unreachable("region", "system", None)
+            unreachable("region", KeyScope.SYSTEM, None)
 
     # The worker role opens nothing else of the API.
     as_worker = {"Authorization": f"Bearer {tokens['worker']}"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from uuid import UUID
 
 import pytest
@@ -14,7 +15,7 @@ from attune.commands.store import EventStore
 from tests.conftest import NOW
 
 
-def all_at_once(commands: CommandService, requests: list[m.Command]) -> dict[int, object]:
+def all_at_once(commands: CommandService, requests: Sequence[m.Command]) -> dict[int, object]:
     """Execute every command from a thread of its own, all released at once; each thread's
     position, or the exception it got."""
     results: dict[int, object] = {}

@@ -4,6 +4,7 @@ written; deleted and expired keys are unknown; decrypted reads are recorded."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypedDict
 
 import pytest
 
@@ -17,6 +18,14 @@ from attune.infra.settings import Settings
 from tests.conftest import NOW
 
 PLAINTEXT = "correct-horse-battery-staple-5531"
+
+
+class KeyAddress(TypedDict):
+    """The fields of a keystore command that say which key it is about."""
+
+    name: str
+    scope: KeyScope
+    owner: str | None
 
 
 def stored_key(store: EventStore, scope: KeyScope, owner: str | None, name: str) -> Key:
@@ -60,7 +69,7 @@ def test_a_plain_value_is_stored_as_given_and_opens_as_itself(
 def test_a_deleted_key_is_unknown_until_it_is_set_again(
     commands: CommandService, store: EventStore
 ) -> None:
-    address = {"name": "api_token", "scope": KeyScope.USER, "owner": "alice"}
+    address: KeyAddress = {"name": "api_token", "scope": KeyScope.USER, "owner": "alice"}
     commands.execute(SetKey(actor="alice", at=NOW, value="t1", **address))
     commands.execute(DeleteKey(actor="alice", at=NOW, **address))
     for command in (DeleteKey, RevealKey):
@@ -77,7 +86,7 @@ def test_an_expired_key_cannot_be_revealed_or_deleted(commands: CommandService) 
         SetKey(actor="a", at=NOW, name="otp", scope=KeyScope.SYSTEM, value=1, expires_at=expires)
     )
     commands.execute(
-        RevealKey(actor="a", at=expires - timedelta(seconds=1), name="otp", scope="system")
+        RevealKey(actor="a", at=expires - timedelta(seconds=1), name="otp", scope=KeyScope.SYSTEM)
     )
     for command in (RevealKey, DeleteKey):
         with pytest.raises(UnknownEntity, match="unknown key 'system/otp'"):

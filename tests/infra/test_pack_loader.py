@@ -107,6 +107,7 @@ def test_examples_ships_the_hello_world_rule(shipped: dict[str, LoadedPack]) -> 
 def test_echo_prints_the_message_it_reads_from_stdin(shipped: dict[str, LoadedPack]) -> None:
     core = shipped["core"]
     [echo] = [action for action in core.actions if action.name == "echo"]
+    assert echo.entry_point is not None
     script = entry_point_path(core.directory, echo.entry_point)
     run = subprocess.run(
         [sys.executable, str(script)],

@@ -4,6 +4,7 @@ few hours, with rows on both sides of hour boundaries, and the counts they make.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 from uuid import UUID
 
 from projection_scenario import ECHO
@@ -19,8 +20,10 @@ def at(hours: float) -> datetime:
     return NOON + timedelta(hours=hours)
 
 
+RunOutcome = Literal["succeeded", "failed", "timeout"]
+
 # (action, requested at, outcome: None while it has not run)
-EXECUTIONS = [
+EXECUTIONS: list[tuple[str, datetime, RunOutcome | None]] = [
     ("core.echo", at(0), "succeeded"),
     ("core.echo", at(1) - timedelta(microseconds=1), None),
     ("core.echo", at(1), "failed"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypedDict
 from uuid import UUID
 
 from attune.commands import models as m
@@ -34,6 +35,12 @@ class Scenario:
     execution_id: UUID
 
 
+class Trace(TypedDict):
+    """The fields every command of one run shares."""
+
+    correlation_id: UUID
+
+
 CORE = PackDefinition(ref="core", label="Core", version="1.0.0")
 
 ECHO = ActionDefinition(
@@ -54,7 +61,7 @@ def play_scenario(commands: CommandService) -> Scenario:
     trigger_event_id = new_runtime_id(at(10), bytes(10))
     enforcement_id = Enforcement.id_for("core.on_hook", trigger_event_id, at(10))
     execution_id = Execution.id_for_enforcement(enforcement_id, at(12))
-    trace = {"correlation_id": trigger_event_id}
+    trace: Trace = {"correlation_id": trigger_event_id}
     for command in [
         m.RegisterPack(definition=CORE, actor="loader", at=at(0)),
         m.RegisterAction(definition=ECHO, actor="loader", at=at(0)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypedDict
 
 from sqlalchemy import Engine, create_engine
 
@@ -20,6 +21,13 @@ from tests.conftest import NOW
 
 PLAINTEXT = "s3cret-never-in-the-read-model-8812"
 SYSTEM, PACK, USER = KeyScope.SYSTEM, KeyScope.PACK, KeyScope.USER
+
+
+class KeyAddress(TypedDict):
+    """The fields of a keystore command that say which system key it is about."""
+
+    name: str
+    scope: KeyScope
 
 
 def at(seconds: float) -> datetime:
@@ -85,7 +93,7 @@ def test_live_keys_are_listed_newest_first_with_encrypted_values_still_sealed(
 def test_deleted_and_expired_keys_are_gone_and_a_key_set_again_comes_back(
     commands: CommandService, store: EventStore, projector: Projector, read_engine: Engine
 ) -> None:
-    address = {"name": "otp", "scope": SYSTEM}
+    address: KeyAddress = {"name": "otp", "scope": SYSTEM}
     commands.execute(SetKey(actor="a", at=at(0), value=1, expires_at=at(30), **address))
     commands.execute(SetKey(actor="a", at=at(1), name="gone", scope=SYSTEM, value=2))
     commands.execute(DeleteKey(actor="a", at=at(2), name="gone", scope=SYSTEM))
@@ -109,7 +117,11 @@ def test_a_rebuild_equals_the_keys_projected_event_by_event(
     commands: CommandService, store: EventStore, read_engine: Engine, tmp_path: Path
 ) -> None:
     live = Projector(read_engine)
-    store.on_saved(lambda _position: live.catch_up(store))
+
+    def catch_up(_position: int) -> None:
+        live.catch_up(store)
+
+    store.on_saved(catch_up)
     set_keys(commands)
     commands.execute(SetKey(actor="a", at=at(5), name="region", scope=SYSTEM, value="us-east-1"))
     commands.execute(DeleteKey(actor="a", at=at(6), name="api_token", scope=USER, owner="bob"))

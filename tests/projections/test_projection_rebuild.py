@@ -20,7 +20,11 @@ def test_rebuild_equals_the_tables_a_live_projector_built_event_by_event(
     store: EventStore, commands: CommandService, read_engine: Engine, tmp_path: Path
 ) -> None:
     live = Projector(read_engine)
-    store.on_saved(lambda _position: live.catch_up(store))
+
+    def catch_up(_position: int) -> None:
+        live.catch_up(store)
+
+    store.on_saved(catch_up)
     commands.execute(m.RegisterAction(definition=ECHO, actor="loader", at=at(0)))
     for n in range(3):
         execution_id = new_runtime_id(at(n), bytes([n]) * 10)

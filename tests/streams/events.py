@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from attune.domain.configuration import Action, Rule
 from attune.domain.definitions import ActionDefinition, RuleDefinition
 from attune.domain.enforcement import Enforcement
-from attune.domain.events import AttuneEvent, Cause
+from attune.domain.events import AttuneAggregate, AttuneEvent, Cause
 from attune.domain.execution import Execution
 from attune.domain.ids import caused_id
 from attune.domain.trigger_event import TriggerEvent
@@ -20,6 +20,12 @@ CAUSE = Cause("test", T0)
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
+
+
+def pending_events(aggregate: AttuneAggregate) -> list[AttuneEvent]:
+    """`aggregate.collect_events()` as what they are, our domain events (eventsourcing types
+    them as its generic `CanMutateAggregate`)."""
+    return cast(list[AttuneEvent], list(aggregate.collect_events()))
 
 
 def action_registered(ref: str = "core.echo", **fields: Any) -> AttuneEvent:

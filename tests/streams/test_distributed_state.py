@@ -11,7 +11,7 @@ from attune.domain.execution import Execution
 from attune.streams.delivered_events import FirstDelivery
 from attune.streams.faust_app import TableIdSets
 from attune.streams.worker.kafka_host import OpenExecutions
-from tests.streams.events import CAUSE
+from tests.streams.events import CAUSE, pending_events
 
 A = UUID("019b0000-0000-7000-8000-00000000000a")
 B = UUID("019b0000-0000-7000-8000-00000000000b")
@@ -45,12 +45,12 @@ def test_a_worker_commits_no_further_than_its_oldest_open_execution() -> None:
     first.schedule("local", CAUSE)
     second.schedule("gpu", CAUSE)  # another pool's run is not open here
     opened = OpenExecutions("local")
-    for offset, event in enumerate([*first.collect_events(), *second.collect_events()]):
+    for offset, event in enumerate([*pending_events(first), *pending_events(second)]):
         opened.see(partition, offset, event)
     assert opened.committable() == {partition: 0}  # A, requested at offset 0, is open
 
     first.claim("w1", CAUSE)
     first.succeed({}, "w1", CAUSE)
-    for offset, event in enumerate(first.collect_events(), start=4):
+    for offset, event in enumerate(pending_events(first), start=4):
         opened.see(partition, offset, event)
     assert opened.committable() == {partition: 6}  # all ended or elsewhere: commit it all

@@ -15,6 +15,7 @@ from attune.commands.store import EventStore
 from attune.domain.definitions import ActionDefinition
 from attune.domain.errors import InvalidParameters
 from attune.domain.keystore import KeyScope
+from attune.domain.parameters import ParameterSpec
 from attune.infra.security.secret_box import AesGcmSecretBox
 from attune.projections.keystore import get_key
 from attune.projections.projector import Projector
@@ -35,9 +36,9 @@ DEPLOY = ActionDefinition(
     name="deploy",
     runner_type="noop",
     parameters={
-        "password": {"type": "string", "secret": True},
-        "port": {"type": "integer"},
-        "url": {"type": "string"},
+        "password": ParameterSpec(type="string", secret=True),
+        "port": ParameterSpec(type="integer"),
+        "url": ParameterSpec(type="string"),
     },
 )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TypedDict
 from uuid import UUID
 
 import pytest
@@ -222,13 +223,21 @@ def test_a_republish_sends_the_relays_records_for_the_range_only(
     )
 
 
+class RunFields(TypedDict):
+    """The fields every command about one run shares."""
+
+    actor: str
+    at: datetime
+    execution_id: UUID
+
+
 def test_a_republish_sends_the_re_keyed_copies_of_execution_events_too(
     store: EventStore, commands: CommandService
 ) -> None:
     """The scheduler and the supervisor read copies keyed by action and by worker; a range
     that starts after a run's request still gets its end's copies (from the store)."""
     run = UUID(int=(0x019B << 112) | (7 << 76) | 1)
-    at = {"actor": "t", "at": NOW, "execution_id": run}
+    at: RunFields = {"actor": "t", "at": NOW, "execution_id": run}
     commands.execute(m.RequestExecution(**at, action="core.noop"))
     requested = store.position()
     commands.apply_batch([m.ScheduleExecution(**at, pool="local")])

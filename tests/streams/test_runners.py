@@ -9,10 +9,11 @@ from typing import Any
 from uuid import UUID
 
 from attune.domain.definitions import ActionDefinition
+from attune.domain.parameters import ParameterSpec
 from attune.streams.worker.runners import ActionContext, run_subprocess
 
 ID = UUID("019b0000-0000-7000-8000-000000000001")
-CMD = {"cmd": {"type": "string", "required": True}}
+CMD = {"cmd": ParameterSpec(type="string", required=True)}
 
 
 def shell_cmd(**fields: Any) -> ActionDefinition:
@@ -56,7 +57,7 @@ def test_parameters_arrive_as_one_json_object_on_stdin_with_context_in_the_envir
         name="show",
         entry_point="show.sh",
         runner_type="local-shell-script",
-        parameters={"token": {"type": "string"}},
+        parameters={"token": ParameterSpec(type="string")},
     )
     outcome = run(action, {"token": "abc"}, tmp_path)
     assert outcome.outcome == "succeeded"

@@ -16,7 +16,8 @@ def timer_rule(ref: str = "examples.hello", params: dict | None = None, **fields
     )
 
 
-def applied(command: m.FireTrigger):  # type: ignore[no-untyped-def]
+def applied(command: m.Command):  # type: ignore[no-untyped-def]
+    assert isinstance(command, m.FireTrigger)  # the timer's ticks are FireTrigger commands
     event = TriggerEvent.fire(
         command.trigger_event_id,
         command.trigger,

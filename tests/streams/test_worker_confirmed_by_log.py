@@ -16,7 +16,7 @@ from attune.infra.pack_loader import shipped_packs_root
 from attune.streams.worker.loop import Worker
 from attune.streams.worker.queue import WorkQueue
 from attune.streams.worker.runners import local_runners
-from tests.streams.events import CAUSE, T0, action_registered, at
+from tests.streams.events import CAUSE, T0, action_registered, at, pending_events
 
 A = UUID("019b0000-0000-7000-8000-00000000000a")
 B = UUID("019b0000-0000-7000-8000-00000000000b")
@@ -71,7 +71,7 @@ def test_the_action_starts_only_after_its_own_claim_is_seen_in_the_log() -> None
     bus = SentCommands()
     worker, queue = worker_for(bus)
     mine, theirs = scheduled_echo(A), scheduled_echo(B)
-    for event in [*mine.collect_events(), *theirs.collect_events()]:
+    for event in [*pending_events(mine), *pending_events(theirs)]:
         queue.handle(event, at(1))
 
     assert worker._take_and_dispatch()
@@ -79,9 +79,9 @@ def test_the_action_starts_only_after_its_own_claim_is_seen_in_the_log() -> None
     assert not bus.completed.wait(0.3)  # claims sent, nothing started
 
     theirs.claim("w2", CAUSE)  # another worker won B: this one never runs it
-    worker.observe(theirs.collect_events()[0])
+    worker.observe(pending_events(theirs)[0])
     mine.claim("w1", CAUSE)
-    worker.observe(mine.collect_events()[0])
+    worker.observe(pending_events(mine)[0])
 
     assert bus.completed.wait(10)
     worker.stop()
@@ -93,7 +93,7 @@ def test_the_action_starts_only_after_its_own_claim_is_seen_in_the_log() -> None
 def test_a_claim_whose_partition_moved_away_ends_the_run_failed_without_starting_it() -> None:
     bus = SentCommands()
     worker, queue = worker_for(bus)
-    for event in scheduled_echo(A).collect_events():
+    for event in pending_events(scheduled_echo(A)):
         queue.handle(event, at(1))
     worker._take_and_dispatch()
 
@@ -104,6 +104,6 @@ def test_a_claim_whose_partition_moved_away_ends_the_run_failed_without_starting
     assert "before its claim was confirmed" in (end.error or "")
     execution = scheduled_echo(A)
     execution.claim("w1", CAUSE)
-    worker.observe(execution.collect_events()[0])  # a late confirmation starts nothing
+    worker.observe(pending_events(execution)[0])  # a late confirmation starts nothing
     worker.stop()
     assert len(bus.sent) == 2

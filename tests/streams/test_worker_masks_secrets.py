@@ -23,6 +23,7 @@ from attune.commands.store import EventStore
 from attune.domain.definitions import ActionDefinition
 from attune.domain.events import event_name
 from attune.domain.keystore import KeyScope
+from attune.domain.parameters import ParameterSpec
 from attune.domain.secrets import MASK
 from attune.infra.security.secret_box import AesGcmSecretBox
 from attune.infra.settings import Settings
@@ -71,11 +72,11 @@ def reveal_action() -> ActionDefinition:
         runner_type="local-shell-cmd",
         output_format="json",
         parameters={
-            "cmd": {"type": "string", "required": True},
-            "password": {"type": "string", "secret": True},
-            "cwd": {"type": "string", "secret": True},
-            "token": {"type": "string"},
-            "host": {"type": "string"},
+            "cmd": ParameterSpec(type="string", required=True),
+            "password": ParameterSpec(type="string", secret=True),
+            "cwd": ParameterSpec(type="string", secret=True),
+            "token": ParameterSpec(type="string"),
+            "host": ParameterSpec(type="string"),
         },
         timeout=30,
     )

@@ -6,14 +6,16 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import orjson
 import pytest
 from kafka import KafkaProducer
 
 from attune.domain.catalogue import envelope
-from attune.domain.events import Cause
+from attune.domain.events import AttuneEvent, Cause
 from attune.domain.worker import Worker
 from attune.infra.kafka.admin import init_topics
 from attune.infra.kafka.topics import TOPICS
@@ -28,7 +30,7 @@ def lost(name: str, reason: str) -> tuple[bytes, bytes]:
     supervisor = Cause("supervisor", NOW)
     worker = Worker.start(name, "local", supervisor)
     worker.declare_lost(reason, supervisor)
-    *_, event = worker.collect_events()
+    *_, event = cast(Sequence[AttuneEvent], worker.collect_events())  # our domain events
     return str(worker.id).encode(), orjson.dumps(envelope(event, position=1000))
 
 
