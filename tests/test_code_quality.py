@@ -70,3 +70,17 @@ def test_the_tests_are_mypy_clean(attune_view: Path) -> None:
     (attune_view / "none.ini").write_text("[mypy]\n")
     (attune_view / "tests").symlink_to(ROOT / "tests")
     mypy(attune_view, "tests")
+
+
+def test_every_subpackage_is_listed_for_the_wheel() -> None:
+    """pyproject lists the packages by hand (the folders map onto `attune.*`): a new
+    subpackage left out would be missing from the wheel, and only an install would tell."""
+    import tomllib
+
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    found = {
+        ".".join([package, *init.parent.relative_to(ROOT / folder).parts])
+        for package, folder in setuptools["package-dir"].items()
+        for init in (ROOT / folder).rglob("__init__.py")
+    }
+    assert found - set(setuptools["packages"]) == set()
