@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from attune.commands import models as m
 from attune.commands.handlers import HANDLERS
+from attune.domain.definitions import FROM_LOG
 
 COMMAND_TYPES: dict[str, type[m.Command]] = {kind.__name__: kind for kind in HANDLERS}
 
@@ -50,7 +51,8 @@ def decode_command(value: bytes | None) -> m.Command:
     if kind not in COMMAND_TYPES:
         raise UnreadableCommand(f"unknown command type {kind!r}")
     try:
-        return COMMAND_TYPES[kind].model_validate(data)
+        # (A definition in a command was checked by the process that loaded its pack.)
+        return COMMAND_TYPES[kind].model_validate(data, context=FROM_LOG)
     except ValidationError as problem:
         details = "; ".join(
             f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in problem.errors()

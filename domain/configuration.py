@@ -12,6 +12,7 @@ from uuid import UUID
 
 from attune.domain.access import RoleDefinition
 from attune.domain.definitions import (
+    FROM_LOG,
     ActionDefinition,
     Definition,
     PackDefinition,
@@ -67,7 +68,9 @@ class ConfigurationAggregate(AttuneAggregate, Generic[D]):
             self._happen(self.Updated, cause, definition=new)
 
     def parsed_definition(self) -> D:
-        return self.definition_type.model_validate(self.definition)  # type: ignore[return-value]
+        return self.definition_type.model_validate(  # type: ignore[return-value]
+            self.definition, context=FROM_LOG
+        )
 
     @property
     def ref(self) -> str:

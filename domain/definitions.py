@@ -6,16 +6,55 @@ hold. Validation errors name the offending field; the pack loader adds the file 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from attune.domain.criteria import OPERATORS, Condition
+from attune.domain.errors import TemplateError
+from attune.domain.expressions import DEFAULT_LIMITS, Limits
 from attune.domain.parameters import ParameterSpec
+from attune.domain.templates import check_templates, reads_keystore
 
 REF_PATTERN = r"^[a-z0-9_][a-z0-9_\-]*\.[A-Za-z0-9_\-\.]+$"
 NAME_PATTERN = r"^[a-z0-9_][a-z0-9_\-]*$"
 MAX_NAME = 255  # characters in a ref, a key name or another identifier
+
+# The validation context of a definition read back from the log: it was checked when it was
+# registered, and a later, stricter check must not make an old log unreadable.
+FROM_LOG = {"from_log": True}
+
+
+def registering(limits: Limits) -> dict[str, Any]:
+    """The validation context of a definition being registered under these bounds (the
+    pack loader's); without one, a definition is checked under the default bounds."""
+    return {"limits": limits}
+
+
+def _from_log(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("from_log"))
+
+
+def _action_parameter(value: Any, info: ValidationInfo) -> Any:
+    if not _from_log(info):
+        limits = (info.context or {}).get("limits", DEFAULT_LIMITS)
+        try:
+            check_templates(value, "", limits)
+        except TemplateError as problem:
+            raise ValueError(str(problem)) from None
+    return value
+
+
+# A rule's action parameter: its templates compile, and keystore blocks read only the keystore.
+ActionParameter = Annotated[Any, AfterValidator(_action_parameter)]
 
 RunnerType = Literal["noop", "local-shell-cmd", "local-shell-script", "python-script"]
 
@@ -86,16 +125,28 @@ class RuleDefinition(Definition):
     trigger_params: dict[str, Any] = {}
     criteria: dict[str, Condition] = {}
     action: str = Field(pattern=REF_PATTERN, max_length=MAX_NAME)
-    action_params: dict[str, Any] = {}
+    action_params: dict[str, ActionParameter] = {}
     enabled: bool = True
 
     @field_validator("criteria")
     @classmethod
-    def _known_operators(cls, criteria: dict[str, Condition]) -> dict[str, Condition]:
+    def _known_operators(
+        cls, criteria: dict[str, Condition], info: ValidationInfo
+    ) -> dict[str, Condition]:
         for path, condition in criteria.items():
             if condition.type not in OPERATORS:
                 raise ValueError(
                     f"criteria '{path}': unknown operator '{condition.type}' "
                     f"(known: {', '.join(sorted(OPERATORS))})"
+                )
+            if (path == "keystore" or path.startswith("keystore.")) and not _from_log(info):
+                raise ValueError(
+                    f"criteria '{path}': a criterion cannot read the keystore (secrets never "
+                    "decide which events match, nor enter an event)"
+                )
+            if reads_keystore(condition.pattern) and not _from_log(info):
+                raise ValueError(
+                    f"criteria '{path}': the pattern reads the keystore: secrets never decide "
+                    "which events match, nor enter an event"
                 )
         return criteria

@@ -170,7 +170,7 @@ def build_embedded(
     admin_password = ensure_first_admin(commands, store, settings, clock)
     ensure_local_cli_token(commands, store, settings, clock)
 
-    loaded, problems = load_packs(pack_directories(settings))
+    loaded, problems = load_packs(pack_directories(settings), settings.expression_limits)
     problems += [p for pack in loaded for p in pack.problems]
     for refusal in register_packs(commands, loaded, clock):
         log.error("%s", refusal)
@@ -199,7 +199,7 @@ def build_embedded(
     host = EmbeddedHost(
         store,
         commands,
-        [RuleEngine(), Scheduler(), timer, claims, queue],
+        [RuleEngine(settings.expression_limits), Scheduler(), timer, claims, queue],
         timer,
         claims,
         clock,

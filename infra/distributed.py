@@ -153,7 +153,7 @@ def build_api(settings: Settings, clock: Clock = utc_now) -> FastAPI:
         log.warning("created the first admin: login 'admin', password '%s' (shown once)", password)
     ensure_local_cli_token(commands, store, settings, clock)
     ensure_worker_token(commands, store, settings, clock)
-    loaded, problems = load_packs(pack_directories(settings))
+    loaded, problems = load_packs(pack_directories(settings), settings.expression_limits)
     for problem in [*problems, *register_packs(commands, loaded, clock)]:
         log.error("pack problem: %s", problem)
     return create_app(
@@ -229,7 +229,11 @@ def run_streams(settings: Settings, clock: Clock = utc_now) -> None:
     import faust
 
     app = create_streams_app(
-        settings.kafka_bootstrap, STREAM_TOPICS, clock, settings.heartbeat_seconds
+        settings.kafka_bootstrap,
+        STREAM_TOPICS,
+        clock,
+        settings.heartbeat_seconds,
+        settings.expression_limits,
     )
     faust.Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
 
@@ -245,7 +249,7 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
     )
     if sender is None:
         return
-    loaded, problems = load_packs(pack_directories(settings))
+    loaded, problems = load_packs(pack_directories(settings), settings.expression_limits)
     for problem in problems:
         log.error("pack problem: %s", problem)
     runners = local_runners(entry_point_locator(loaded, "in this worker's packs directories"))

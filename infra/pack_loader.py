@@ -22,7 +22,9 @@ from attune.domain.definitions import (
     PackDefinition,
     RuleDefinition,
     TriggerTypeDefinition,
+    registering,
 )
+from attune.domain.expressions import DEFAULT_LIMITS, Limits
 
 PACK_FILE = "pack.yaml"
 ACTIONS_DIR = "actions"
@@ -168,9 +170,11 @@ def _read(file: Path) -> _Document:
     return _Document(file, data, root)
 
 
-def _validated(document: _Document, kind: type[D], fields: dict[str, Any]) -> D:
+def _validated(
+    document: _Document, kind: type[D], fields: dict[str, Any], limits: Limits = DEFAULT_LIMITS
+) -> D:
     try:
-        return kind.model_validate(fields)
+        return kind.model_validate(fields, context=registering(limits))
     except ValidationError as error:
         raise PackLoadError(
             [
@@ -188,7 +192,9 @@ def _read_pack_file(directory: Path) -> PackDefinition:
     return _validated(document, PackDefinition, document.data)
 
 
-def _read_component(file: Path, kind: type[D], pack: PackDefinition) -> tuple[D, _Document]:
+def _read_component(
+    file: Path, kind: type[D], pack: PackDefinition, limits: Limits
+) -> tuple[D, _Document]:
     """Read one component, deriving `pack`, `name` and `ref` where the file leaves them out."""
     document = _read(file)
     fields = {"pack": pack.ref, "name": file.stem, **document.data}
@@ -207,7 +213,7 @@ def _read_component(file: Path, kind: type[D], pack: PackDefinition) -> tuple[D,
             )
         )
     try:
-        definition = _validated(document, kind, fields)
+        definition = _validated(document, kind, fields, limits)
     except PackLoadError as error:
         raise PackLoadError(problems + error.problems) from error
     if problems:
@@ -236,12 +242,12 @@ def _component_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in _YAML_SUFFIXES)
 
 
-def _load_components(directory: Path, kind: type[D], loaded: LoadedPack) -> list[D]:
+def _load_components(directory: Path, kind: type[D], loaded: LoadedPack, limits: Limits) -> list[D]:
     definitions: list[D] = []
     defined_in: dict[str, Path] = {}
     for file in _component_files(directory):
         try:
-            definition, document = _read_component(file, kind, loaded.pack)
+            definition, document = _read_component(file, kind, loaded.pack, limits)
             if isinstance(definition, ActionDefinition):
                 _check_entry_point(definition, document, loaded.directory)
             if definition.ref in defined_in:
@@ -256,12 +262,15 @@ def _load_components(directory: Path, kind: type[D], loaded: LoadedPack) -> list
     return definitions
 
 
-def load_pack(directory: Path) -> LoadedPack:
-    """Read one pack directory; raise PackLoadError if its pack.yaml is missing or invalid."""
+def load_pack(directory: Path, limits: Limits = DEFAULT_LIMITS) -> LoadedPack:
+    """Read one pack directory; raise PackLoadError if its pack.yaml is missing or invalid.
+    A rule's templates are compiled under `limits` (the `expression_limits` setting)."""
     loaded = LoadedPack(directory, _read_pack_file(directory))
-    loaded.actions = _load_components(directory / ACTIONS_DIR, ActionDefinition, loaded)
-    loaded.trigger_types = _load_components(directory / TRIGGERS_DIR, TriggerTypeDefinition, loaded)
-    loaded.rules = _load_components(directory / RULES_DIR, RuleDefinition, loaded)
+    loaded.actions = _load_components(directory / ACTIONS_DIR, ActionDefinition, loaded, limits)
+    loaded.trigger_types = _load_components(
+        directory / TRIGGERS_DIR, TriggerTypeDefinition, loaded, limits
+    )
+    loaded.rules = _load_components(directory / RULES_DIR, RuleDefinition, loaded, limits)
     return loaded
 
 
@@ -280,7 +289,9 @@ def find_packs(roots: Iterable[Path]) -> list[Path]:
     return list(found)
 
 
-def load_packs(directories: Iterable[Path]) -> tuple[list[LoadedPack], list[PackProblem]]:
+def load_packs(
+    directories: Iterable[Path], limits: Limits = DEFAULT_LIMITS
+) -> tuple[list[LoadedPack], list[PackProblem]]:
     """Load every pack; return those loaded and the problems of those that could not be.
 
     A component's problem stays on its `LoadedPack.problems`; the list returned here holds the
@@ -290,7 +301,7 @@ def load_packs(directories: Iterable[Path]) -> tuple[list[LoadedPack], list[Pack
     problems: list[PackProblem] = []
     for directory in directories:
         try:
-            pack = load_pack(directory)
+            pack = load_pack(directory, limits)
         except PackLoadError as error:
             problems.extend(error.problems)
             continue

@@ -17,6 +17,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from attune.domain.expressions import DEFAULT_LIMITS, Limits
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ATTUNE_", yaml_file="attune.yaml", extra="ignore")
@@ -44,6 +46,9 @@ class Settings(BaseSettings):
     # The first admin's password; generated and printed once when unset.
     admin_password: SecretStr | None = None
     worker_token: SecretStr | None = None  # a service account's API key with `key:resolve`
+    # Bounds of every expression (steps, sizes, nesting; docs/expressions.md#bounds), e.g.
+    # ATTUNE_EXPRESSION_LIMITS='{"max_steps": 20000}' or in attune.yaml.
+    expression_limits: Limits = DEFAULT_LIMITS
 
     @classmethod
     def settings_customise_sources(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from attune.domain.definitions import ActionDefinition, RuleDefinition
+from attune.domain.definitions import FROM_LOG, ActionDefinition, RuleDefinition
 from attune.domain.events import AttuneEvent, event_name
 
 ACTION_EVENTS = frozenset({"action.registered", "action.updated"})
@@ -26,7 +26,7 @@ class ActionCatalog:
         """Fold an action event in; True if the event was one."""
         if event_name(event) not in ACTION_EVENTS:
             return False
-        definition = ActionDefinition.model_validate(_definition(event))
+        definition = ActionDefinition.model_validate(_definition(event), context=FROM_LOG)
         self._actions[definition.ref] = definition
         return True
 
@@ -44,7 +44,7 @@ class RuleIndex:
     def observe(self, event: AttuneEvent) -> bool:
         if event_name(event) not in RULE_EVENTS:
             return False
-        rule = RuleDefinition.model_validate(_definition(event))
+        rule = RuleDefinition.model_validate(_definition(event), context=FROM_LOG)
         previous = self._by_ref.get(rule.ref)
         if previous is not None:
             self._by_trigger[previous.trigger].pop(rule.ref, None)

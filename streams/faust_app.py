@@ -41,6 +41,7 @@ from faust.transport.drivers import TRANSPORTS
 from attune.commands.models import Command
 from attune.commands.wire import encode_command, target_of
 from attune.domain.events import AttuneEvent
+from attune.domain.expressions import DEFAULT_LIMITS, Limits
 from attune.streams.claims import ClaimRegistry
 from attune.streams.delivered_events import FirstDelivery, decoded_or_none
 from attune.streams.rule_engine import RuleEngine
@@ -138,6 +139,7 @@ def create_streams_app(
     topics: StreamTopics,
     clock: Callable[[], datetime],
     heartbeat_seconds: float,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> faust.App:
     app = faust.App(
         APP_ID,
@@ -171,7 +173,7 @@ def create_streams_app(
     scheduler = Scheduler(active=TableIdSets(table("active")))
     claims = ClaimRegistry(held=TableIdSets(table("held")), lost=table("lost-workers"))
     heartbeats = table("heartbeats")
-    rule_engine, interval_timer = RuleEngine(), IntervalTimer()
+    rule_engine, interval_timer = RuleEngine(limits), IntervalTimer()
     configured = StreamFollower(bootstrap, topics.config, [rule_engine, interval_timer])
 
     async def send(commands: Iterable[Command]) -> None:

@@ -2,8 +2,10 @@
 
 On `trigger_event.fired` it creates an enforcement for every enabled rule on that trigger
 type whose trigger parameters and criteria match, with the rule's action parameters
-rendered against the event and checked against the action's schema (parameters that do
-not render or validate fail the enforcement, with the reason). On `enforcement.created`
+rendered against the event (`rule_scope`: the namespaces a rule's expressions read) and
+checked against the action's schema (parameters that do not render or validate fail the
+enforcement, with the reason). Rendering depends on the event alone, its time included, so
+a replay of the log renders the same values. On `enforcement.created`
 it requests the execution, or disables the enforcement if the rule was disabled meanwhile.
 Every id it asks for derives from the event it handles.
 """
@@ -20,6 +22,7 @@ from attune.domain.enforcement import Enforcement
 from attune.domain.errors import DomainError
 from attune.domain.events import AttuneEvent, Cause
 from attune.domain.execution import Execution
+from attune.domain.expressions import DEFAULT_LIMITS, Limits
 from attune.domain.parameters import validate_parameters
 from attune.domain.templates import render
 from attune.domain.trigger_event import TriggerEvent
@@ -32,7 +35,8 @@ ACTOR = "rule_engine"
 class RuleEngine:
     name = "rule_engine"
 
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits  # the bounds of every expression it renders
         self.rules = RuleIndex()
         self.actions = ActionCatalog()
         self._dispatch = (
@@ -55,7 +59,7 @@ class RuleEngine:
                 continue
             enforcement_id = Enforcement.id_for(rule.ref, fired.originator_id, fired.timestamp)
             failure: str | None
-            config, failure = _render(rule, context)
+            config, failure = _render(rule, rule_scope(rule, fired), self.limits)
             if config is not None:
                 failure = self._parameter_problem(rule.action, config)
             if failure:
@@ -119,8 +123,33 @@ def _listens_to(rule: RuleDefinition, trigger_params: dict[str, Any]) -> bool:
     return not rule.trigger_params or rule.trigger_params == trigger_params
 
 
-def _render(rule: RuleDefinition, context: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
-    try:
-        return render(rule.action_params, context), ""
-    except DomainError as problem:
-        return None, f"rule {rule.ref}: action_params: {problem}"
+def rule_scope(rule: RuleDefinition, fired: TriggerEvent.Fired) -> dict[str, Any]:
+    """What a rule's expressions may read when `fired` matches it (docs/expressions.md)."""
+    event = {
+        "id": str(fired.originator_id),
+        "trigger": fired.trigger,
+        "occurred_at": fired.timestamp.isoformat(),
+        "payload": fired.payload,
+    }
+    config: dict[str, Any] = {}  # a pack's configuration arrives with a later issue
+    return {
+        "trigger": fired.payload,
+        "event": event,
+        "rule": {"ref": rule.ref, "pack": rule.pack, "name": rule.name},
+        "config": config,
+        "pack": {"ref": rule.pack, "config": config},
+        "system": {"timestamp": event["occurred_at"]},
+    }
+
+
+def _render(
+    rule: RuleDefinition, scope: dict[str, Any], limits: Limits
+) -> tuple[dict[str, Any] | None, str]:
+    """The rule's action parameters rendered, or None and the first parameter that failed."""
+    rendered: dict[str, Any] = {}
+    for name, value in rule.action_params.items():
+        try:
+            rendered[name] = render(value, scope, limits)
+        except DomainError as problem:
+            return None, f"rule {rule.ref}: action_params.{name}: {problem}"
+    return rendered, ""

@@ -3,10 +3,13 @@ time); criteria match."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from attune.domain.criteria import Condition, matches
-from attune.domain.errors import InvalidParameters, TemplateError
+from attune.domain.errors import InvalidParameters
+from attune.domain.expressions import ExpressionError
 from attune.domain.ids import caused_id, config_id, new_runtime_id
 from attune.domain.parameters import coerce_text, parse_schema, validate_parameters
 from attune.domain.secrets import MASK, masked, sealed
@@ -49,7 +52,8 @@ def test_command_line_text_takes_the_declared_type() -> None:
 
 
 def test_templates_render_whole_values_typed_and_embedded_values_as_text() -> None:
-    context = {"event": {"payload": {"n": 2, "host": "db", "tags": ["a"]}}}
+    payload: dict[str, Any] = {"n": 2, "host": "db", "tags": ["a"]}
+    context = {"event": {"payload": payload}, "trigger": payload}
     rendered = render(
         {
             "n": "{{ trigger.n }}",
@@ -60,23 +64,23 @@ def test_templates_render_whole_values_typed_and_embedded_values_as_text() -> No
         context,
     )
     assert rendered == {"n": 2, "s": "db-2", "l": [["a"]], "plain": 5}
-    with pytest.raises(TemplateError, match="'trigger.nope' is not defined"):
-        render("{{ trigger.nope }}", context)
+    with pytest.raises(ExpressionError, match="undefined name 'trigger.nope'"):
+        render("{{ trigger.nope }}", {"trigger": payload})
 
 
 def test_keystore_references_stay_templates_when_rendered() -> None:
-    context = {"event": {"payload": {"host": "db"}}}
+    context = {"trigger": {"host": "db"}}
     rendered = render(
         {
             "password": "{{ keystore.db_password }}",
-            "dsn": "pg://{{ trigger.host }}/{{keystore.db-name.prod}}",
+            "dsn": "pg://{{ trigger.host }}/{{keystore['db-name.prod']}}",
             "headers": {"auth": ["Bearer {{ keystore.token }}"]},
         },
         context,
     )
     assert rendered == {
         "password": "{{ keystore.db_password }}",
-        "dsn": "pg://db/{{keystore.db-name.prod}}",
+        "dsn": "pg://db/{{keystore['db-name.prod']}}",
         "headers": {"auth": ["Bearer {{ keystore.token }}"]},
     }
 
@@ -86,7 +90,7 @@ def test_rendering_keystore_references_keeps_types_and_touches_nothing_else() ->
     rendered = render_keystore(
         {
             "port": " {{ keystore.port }} ",
-            "dsn": "pg://{{ trigger.host }}/{{ keystore.db-name.prod }}:{{keystore.port}}",
+            "dsn": "pg://{{ trigger.host }}/{{ keystore['db-name.prod'] }}:{{keystore.port}}",
             "nested": [{"hosts": "{{ keystore.hosts }}"}],
             "plain": 5,
         },
@@ -105,6 +109,11 @@ def test_a_keystore_reference_passes_validation_whatever_the_declared_type() -> 
     given = {"port": "{{ keystore.port }}", "mode": "{{ keystore.mode }}"}
     assert validate_parameters("x.y", schema, given) == given
     assert is_deferred("x-{{ keystore.k }}") and not is_deferred("{{ trigger.k }}")
+    # Text that is no template is no reference: it reaches the action as written.
+    go_template = "docker ps --format '{{.Names}}'"
+    assert not is_deferred(go_template)
+    no_keys: dict[str, Any] = {}
+    assert render_keystore({"cmd": go_template}, no_keys.__getitem__) == {"cmd": go_template}
     with pytest.raises(InvalidParameters, match="port: must be of type integer, got str"):
         validate_parameters("x.y", schema, {"port": "{{ trigger.port }}"})
 

@@ -85,7 +85,7 @@ def test_a_template_that_does_not_render_fails_the_enforcement_with_the_reason()
 
     assert isinstance(fail, m.FailEnforcement)
     assert fail.enforcement_id == create.enforcement_id  # type: ignore[attr-defined]
-    assert "'trigger.host' is not defined" in fail.reason
+    assert "undefined name 'trigger.host'" in fail.reason
 
 
 def test_an_enforcement_requests_its_execution_and_is_marked_processed() -> None:

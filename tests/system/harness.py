@@ -150,6 +150,18 @@ def write_pack(root: Path, name: str, files: dict[str, str]) -> None:
         path.write_text(textwrap.dedent(text))
 
 
+# A rule computing its action's parameter with functions and arithmetic, every second: the
+# timer's payload holds its schedule, so `core.echo` says "SECONDS:2".
+TEMPLATED_RULE = """\
+name: templated
+trigger: core.intervaltimer
+trigger_params: {unit: seconds, delta: 1}
+action: core.echo
+action_params:
+  message: "{{ upper(trigger.schedule.unit) + ':' + string(trigger.schedule.delta + 1) }}"
+"""
+
+
 def write_vault_pack(root: Path, received: Path) -> None:
     """A pack `vault` whose `vault.login` takes a secret `password` and writes the parameters
     it received (JSON, from stdin) to `received`."""

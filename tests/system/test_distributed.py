@@ -16,7 +16,14 @@ from kafka import KafkaProducer
 from attune.infra.kafka.topics import TOPICS
 from tests.kafka_broker import read_topics
 from tests.system.distributed import Cluster
-from tests.system.harness import ATTUNE, free_port, wait_until, write_vault_pack
+from tests.system.harness import (
+    ATTUNE,
+    TEMPLATED_RULE,
+    free_port,
+    wait_until,
+    write_pack,
+    write_vault_pack,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -30,6 +37,7 @@ def cluster(
 ) -> Iterator[Cluster]:
     received = tmp_path / "received.json"
     write_vault_pack(tmp_path / "run" / "packs", received)
+    write_pack(tmp_path / "run" / "packs", "ops", {"rules/templated.yaml": TEMPLATED_RULE})
     cluster = Cluster(tmp_path / "run", postgres_server, postgres_schema, kafka_broker)
     cluster.attune("kafka", "init")
     cluster.start()
@@ -98,6 +106,17 @@ def test_rules_and_requests_run_through_every_process(
 
         [hello, *_] = wait_until(hello_world, timeout=40)
         assert hello["result"]["stdout"] == "hello, world"
+
+        # ... as does a rule whose parameter is computed by the expression language.
+        def templated():  # type: ignore[no-untyped-def]
+            runs = api.get(
+                "/api/v1/executions", params={"status": "succeeded", "action": "core.echo"}
+            ).json()["items"]
+            return [r for r in runs if r["rule"] == "ops.templated"]
+
+        [computed, *_] = wait_until(templated, timeout=40)
+        assert computed["parameters"] == {"message": "SECONDS:2"}
+        assert computed["result"]["stdout"] == "SECONDS:2"
 
     cluster.stop()  # so that the topics stop growing (heartbeats, timer ticks) while read
     messages = read_topics(kafka_broker, TOPICS)
