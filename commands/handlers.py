@@ -30,6 +30,7 @@ from attune.domain.enforcement import Enforcement
 from attune.domain.events import AttuneAggregate
 from attune.domain.execution import Execution
 from attune.domain.parameters import validate_parameters
+from attune.domain.rule_checks import RuleRefused, rule_problems
 from attune.domain.trigger_event import TriggerEvent
 from attune.domain.worker import Worker
 
@@ -53,6 +54,34 @@ def _register(kind: type[ConfigurationAggregate[Any]]) -> Handler:
             current.redefine(command.definition, command.cause())
 
     return handle
+
+
+def register_pack(command: m.RegisterPack, uow: UnitOfWork, secrets: SecretBox) -> None:
+    _register(Pack)(command, uow, secrets)
+    if command.rules is None:
+        return
+    pack = _existing(uow, Pack, Pack.id_for(command.definition.ref))
+    for ref in pack.list_rules(command.rules, command.cause()):
+        rule = uow.get(Rule, Rule.id_for(ref))
+        if rule is not None:
+            reason = f"pack {pack.ref} no longer defines it (its file is gone or invalid)"
+            rule.unregister(reason, command.cause())
+
+
+def register_rule(command: m.RegisterRule, uow: UnitOfWork, secrets: SecretBox) -> None:
+    """Register a rule that fits the catalogue (its trigger type and action exist, its
+    parameters fit them); refuse it, naming each misfit, otherwise."""
+    rule = command.definition
+    trigger_type = uow.get(TriggerType, TriggerType.id_for(rule.trigger))
+    action = uow.get(Action, Action.id_for(rule.action))
+    problems = rule_problems(
+        rule,
+        None if trigger_type is None else trigger_type.parsed_definition(),
+        None if action is None else action.parsed_definition(),
+    )
+    if problems:
+        raise RuleRefused(rule.ref, problems)
+    _register(Rule)(command, uow, secrets)
 
 
 def action_definition(uow: UnitOfWork, ref: str) -> ActionDefinition:
@@ -176,10 +205,10 @@ def declare_worker_lost(command: m.DeclareWorkerLost, uow: UnitOfWork, _s: Secre
 
 HANDLERS: dict[type[m.Command], Handler] = {
     m.DefineRole: _register(Role),
-    m.RegisterPack: _register(Pack),
+    m.RegisterPack: register_pack,
     m.RegisterAction: _register(Action),
     m.RegisterTriggerType: _register(TriggerType),
-    m.RegisterRule: _register(Rule),
+    m.RegisterRule: register_rule,
     m.FireTrigger: fire_trigger,
     m.CreateEnforcement: create_enforcement,
     m.MarkEnforcementProcessed: mark_enforcement_processed,

@@ -51,6 +51,9 @@ class Command(BaseModel):
 
 class RegisterPack(Command):
     definition: PackDefinition
+    # The refs of the rules the pack's files define now (None: leave the rules alone); a
+    # rule of the pack not among them is unregistered.
+    rules: list[str] | None = None
 
 
 class RegisterAction(Command):

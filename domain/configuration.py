@@ -78,14 +78,36 @@ class ConfigurationAggregate(AttuneAggregate, Generic[D]):
 
 
 class Pack(ConfigurationAggregate[PackDefinition]):
+    """A pack; it knows the rules its files defined when it was last loaded, so that a rule
+    whose file is gone can be unregistered at the next load."""
+
     TOPIC = "pack"
     definition_type = PackDefinition
+    rules: list[str] | None = None  # None: not listed yet (a store older than the list)
 
     class Registered(DefinitionRegistered):
         TOPIC = "pack.registered"
 
     class Updated(DefinitionUpdated):
         TOPIC = "pack.updated"
+
+    class RulesListed(AttuneEvent):
+        """The refs of the rules the pack's files define, as loaded."""
+
+        TOPIC = "pack.rules_listed"
+        rules: list[str]
+
+        def apply(self, pack: Pack) -> None:
+            pack.rules = list(self.rules)
+
+    def list_rules(self, rules: list[str], cause: Cause) -> list[str]:
+        """Record the rules the pack's files define now; return the refs no longer among
+        them (their files are gone, or no longer define a valid rule)."""
+        listed = sorted(set(rules))
+        gone = sorted(set(self.rules or []) - set(listed))
+        if listed != self.rules:
+            self._happen(self.RulesListed, cause, rules=listed)
+        return gone
 
 
 class Action(ConfigurationAggregate[ActionDefinition]):
@@ -111,14 +133,45 @@ class TriggerType(ConfigurationAggregate[TriggerTypeDefinition]):
 
 
 class Rule(ConfigurationAggregate[RuleDefinition]):
+    """A rule. A pack's rule whose file is gone is unregistered: it no longer fires, and
+    registering it again (its file is back) restores it."""
+
     TOPIC = "rule"
     definition_type = RuleDefinition
+    unregistered: bool = False
 
     class Registered(DefinitionRegistered):
         TOPIC = "rule.registered"
 
     class Updated(DefinitionUpdated):
         TOPIC = "rule.updated"
+
+    class Unregistered(AttuneEvent):
+        TOPIC = "rule.unregistered"
+        ref: str
+        reason: str
+
+        def apply(self, rule: Rule) -> None:
+            rule.unregistered = True
+
+    class Restored(DefinitionUpdated):
+        """An unregistered rule registered again, with this definition."""
+
+        TOPIC = "rule.restored"
+
+        def apply(self, rule: Rule) -> None:
+            rule.definition = self.definition
+            rule.unregistered = False
+
+    def redefine(self, definition: RuleDefinition, cause: Cause) -> None:
+        if self.unregistered:
+            self._happen(self.Restored, cause, definition=definition.as_json())
+        else:
+            super().redefine(definition, cause)
+
+    def unregister(self, reason: str, cause: Cause) -> None:
+        if not self.unregistered:
+            self._happen(self.Unregistered, cause, ref=self.ref, reason=reason)
 
 
 class Role(ConfigurationAggregate[RoleDefinition]):

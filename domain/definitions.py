@@ -20,9 +20,9 @@ from pydantic import (
 
 from attune.domain.criteria import OPERATORS, Condition
 from attune.domain.errors import TemplateError
-from attune.domain.expressions import DEFAULT_LIMITS, Limits
+from attune.domain.expressions import DEFAULT_LIMITS, ExpressionError, Limits, compile_expression
 from attune.domain.parameters import ParameterSpec
-from attune.domain.templates import check_templates, reads_keystore
+from attune.domain.templates import KEYSTORE, check_templates, reads_keystore
 
 REF_PATTERN = r"^[a-z0-9_][a-z0-9_\-]*\.[A-Za-z0-9_\-\.]+$"
 NAME_PATTERN = r"^[a-z0-9_][a-z0-9_\-]*$"
@@ -115,18 +115,44 @@ class TriggerTypeDefinition(Definition):
 
 
 class RuleDefinition(Definition):
-    """A rule: when a trigger of this type fires and the criteria hold, run this action."""
+    """A rule: when a trigger of this type fires and the criteria hold, run this action.
+
+    `when` is a condition in the expression language (Attune's extension), combined with
+    the criteria by AND. A `backstop` rule fires only for a trigger event that no standard
+    rule matched (StackStorm's `type: backstop`).
+    """
 
     ref: str = Field(pattern=REF_PATTERN, max_length=MAX_NAME)
     pack: str
     name: str
     description: str = ""
+    type: Literal["standard", "backstop"] = "standard"
     trigger: str = Field(pattern=REF_PATTERN, max_length=MAX_NAME)
     trigger_params: dict[str, Any] = {}
     criteria: dict[str, Condition] = {}
+    when: str | None = Field(
+        default=None, description="A condition in the expression language, e.g. trigger.n > 3"
+    )
     action: str = Field(pattern=REF_PATTERN, max_length=MAX_NAME)
     action_params: dict[str, ActionParameter] = {}
     enabled: bool = True
+
+    @field_validator("when")
+    @classmethod
+    def _condition_compiles(cls, when: str | None, info: ValidationInfo) -> str | None:
+        if when is None or _from_log(info):
+            return when
+        limits = (info.context or {}).get("limits", DEFAULT_LIMITS)
+        try:
+            expression = compile_expression(when, limits)
+        except ExpressionError as problem:
+            raise ValueError(str(problem)) from None
+        if KEYSTORE in expression.roots():
+            raise ValueError(
+                "the condition reads the keystore: secrets never decide which events match, "
+                "nor enter an event"
+            )
+        return when
 
     @field_validator("criteria")
     @classmethod

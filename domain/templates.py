@@ -168,6 +168,13 @@ def render_keystore(value: Any, fetch: Callable[[str], Any]) -> Any:
     return template.render({KEYSTORE: _Keystore(fetch)}, keep=_reads_anything_else)
 
 
+def is_template(value: Any) -> bool:
+    """True for a string holding at least one block (a value known once it renders)."""
+    if not isinstance(value, str) or not _may_hold_blocks(value):
+        return False
+    return bool(_blocks_or_none(value))
+
+
 def is_deferred(value: Any) -> bool:
     """True for a string holding a keystore block: its value is known only at run time."""
     if not isinstance(value, str) or not _may_hold_blocks(value):

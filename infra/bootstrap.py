@@ -95,27 +95,39 @@ def pack_directories(settings: Settings) -> list[Path]:
     return directories + [d for d in own if d not in shipped_ones]
 
 
+LOADER = "pack_loader"  # the actor of every registration a pack load makes
+
+
 def register_packs(
     commands: CommandService, packs: Iterable[LoadedPack], clock: Clock
 ) -> list[str]:
-    """Register each pack's components (unchanged ones record nothing); return refusals."""
+    """Register each pack's components (unchanged ones record nothing); return refusals.
+
+    Every pack's trigger types and actions come first, so that a rule may use another
+    pack's; each pack lists the rules its files define, so one whose file is gone is
+    unregistered.
+    """
+    packs = list(packs)
+    batches = [(p.pack.ref, _components(p, clock())) for p in packs]
+    batches += [(p.pack.ref, _rules(p, clock())) for p in packs]
     refusals: list[str] = []
-    for loaded in packs:
-        at = clock()
-        batch: list[m.Command] = [
-            m.RegisterPack(actor="pack_loader", at=at, definition=loaded.pack)
-        ]
-        batch += [
-            m.RegisterTriggerType(actor="pack_loader", at=at, definition=d)
-            for d in loaded.trigger_types
-        ]
-        batch += [
-            m.RegisterAction(actor="pack_loader", at=at, definition=d) for d in loaded.actions
-        ]
-        batch += [m.RegisterRule(actor="pack_loader", at=at, definition=d) for d in loaded.rules]
+    for pack_ref, batch in batches:
         outcome = commands.apply_batch(batch)
-        refusals += [f"pack {loaded.pack.ref}: {refusal}" for _, refusal in outcome.refused]
+        refusals += [f"pack {pack_ref}: {refusal}" for _, refusal in outcome.refused]
     return refusals
+
+
+def _components(loaded: LoadedPack, at: datetime) -> list[m.Command]:
+    rules = [r.ref for r in loaded.rules]
+    return [
+        m.RegisterPack(actor=LOADER, at=at, definition=loaded.pack, rules=rules),
+        *(m.RegisterTriggerType(actor=LOADER, at=at, definition=d) for d in loaded.trigger_types),
+        *(m.RegisterAction(actor=LOADER, at=at, definition=d) for d in loaded.actions),
+    ]
+
+
+def _rules(loaded: LoadedPack, at: datetime) -> list[m.Command]:
+    return [m.RegisterRule(actor=LOADER, at=at, definition=d) for d in loaded.rules]
 
 
 def key_finder(read_engine: sqlalchemy.Engine, clock: Clock) -> KeyFinder:

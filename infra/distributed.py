@@ -154,6 +154,7 @@ def build_api(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     ensure_local_cli_token(commands, store, settings, clock)
     ensure_worker_token(commands, store, settings, clock)
     loaded, problems = load_packs(pack_directories(settings), settings.expression_limits)
+    problems += [p for pack in loaded for p in pack.problems]  # its files that failed
     for problem in [*problems, *register_packs(commands, loaded, clock)]:
         log.error("pack problem: %s", problem)
     return create_app(

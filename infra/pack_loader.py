@@ -25,6 +25,7 @@ from attune.domain.definitions import (
     registering,
 )
 from attune.domain.expressions import DEFAULT_LIMITS, Limits
+from attune.domain.rule_checks import rule_problems
 
 PACK_FILE = "pack.yaml"
 ACTIONS_DIR = "actions"
@@ -77,6 +78,8 @@ class LoadedPack:
     trigger_types: list[TriggerTypeDefinition] = field(default_factory=list)
     rules: list[RuleDefinition] = field(default_factory=list)
     problems: list[PackProblem] = field(default_factory=list)
+    # The file each component was read from, by ref (so a later check can name its lines).
+    sources: dict[str, _Document] = field(default_factory=dict, repr=False)
 
 
 def entry_point_path(pack_directory: Path, entry_point: str) -> Path:
@@ -258,6 +261,7 @@ def _load_components(directory: Path, kind: type[D], loaded: LoadedPack, limits:
             loaded.problems.extend(error.problems)
             continue
         defined_in[definition.ref] = file
+        loaded.sources[definition.ref] = document
         definitions.append(definition)
     return definitions
 
@@ -311,4 +315,21 @@ def load_packs(
             other = _shown(first.directory)
             message = f"duplicate pack ref '{pack.pack.ref}' (already loaded from {other})"
             problems.append(PackProblem(file, message, _read(file).line_of(["ref"])))
+    _refuse_unfit_rules(list(loaded.values()))
     return list(loaded.values()), problems
+
+
+def _refuse_unfit_rules(packs: list[LoadedPack]) -> None:
+    """Take out the rules that do not fit the trigger types and actions the packs define
+    (`rule_problems`), each reason a problem with the rule file's line."""
+    trigger_types = {t.ref: t for pack in packs for t in pack.trigger_types}
+    actions = {a.ref: a for pack in packs for a in pack.actions}
+    for pack in packs:
+        fitting: list[RuleDefinition] = []
+        for rule in pack.rules:
+            misfits = rule_problems(rule, trigger_types.get(rule.trigger), actions.get(rule.action))
+            document = pack.sources[rule.ref]
+            pack.problems += [document.problem(p.message, p.field) for p in misfits]
+            if not misfits:
+                fitting.append(rule)
+        pack.rules = fitting

@@ -12,7 +12,7 @@ from collections import defaultdict
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, Update, bindparam
+from sqlalchemy import Connection, Delete, Insert, Table, Update, bindparam
 
 from attune.projections.schema import execution_history
 
@@ -25,6 +25,7 @@ class RowChanges:
     def __init__(self) -> None:
         self._inserts: defaultdict[Table, dict[str, Row]] = defaultdict(dict)
         self._updates: defaultdict[Table, dict[str, Row]] = defaultdict(dict)
+        self._deletes: defaultdict[Table, set[str]] = defaultdict(set)
         self._history: list[Row] = []
 
     def insert(self, table: Table, key: str, row: Row) -> None:
@@ -38,10 +39,19 @@ class RowChanges:
         else:
             self._updates[table].setdefault(key, {}).update(values)
 
+    def delete(self, table: Table, key: str) -> None:
+        """Remove a row; a row inserted again later in the batch is written afresh."""
+        self._inserts[table].pop(key, None)
+        self._updates[table].pop(key, None)
+        self._deletes[table].add(key)
+
     def append_history(self, row: Row) -> None:
         self._history.append(row)
 
     def write(self, connection: Connection) -> None:
+        for table, keys in self._deletes.items():  # first: a deleted row may come back
+            if keys:
+                connection.execute(_delete_by_key(table), [{_KEY: key} for key in keys])
         for table, rows in self._inserts.items():
             if rows:
                 connection.execute(_insert(table), list(rows.values()))
@@ -64,6 +74,11 @@ class RowChanges:
 @cache
 def _insert(table: Table) -> Insert:
     return table.insert()
+
+
+@cache
+def _delete_by_key(table: Table) -> Delete:
+    return table.delete().where(table.primary_key.columns[0] == bindparam(_KEY))
 
 
 @cache

@@ -80,6 +80,10 @@ def _configuration_updated(table: Table) -> Handler:
     return project
 
 
+def _rule_unregistered(event: Rule.Unregistered, _position: int, changes: RowChanges) -> None:
+    changes.delete(schema.rule, event.ref)
+
+
 # Trigger events and enforcements.
 
 
@@ -248,6 +252,8 @@ HANDLERS: dict[str, Handler] = {
         event_name(kind.Updated): _configuration_updated(table)
         for kind, table in _CONFIGURATION_TABLES.items()
     },
+    Rule.Restored.TOPIC: _configuration_registered(schema.rule),
+    Rule.Unregistered.TOPIC: _rule_unregistered,
     TriggerEvent.Fired.TOPIC: _trigger_event_fired,
     Enforcement.Created.TOPIC: _enforcement_created,
     Enforcement.Processed.TOPIC: _enforcement_processed,

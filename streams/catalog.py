@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from attune.domain.configuration import Rule
 from attune.domain.definitions import FROM_LOG, ActionDefinition, RuleDefinition
 from attune.domain.events import AttuneEvent, event_name
 
 ACTION_EVENTS = frozenset({"action.registered", "action.updated"})
-RULE_EVENTS = frozenset({"rule.registered", "rule.updated"})
 
 
 def _definition(event: AttuneEvent) -> dict[str, Any]:
@@ -42,9 +42,15 @@ class RuleIndex:
         self._by_trigger: dict[str, dict[str, RuleDefinition]] = defaultdict(dict)
 
     def observe(self, event: AttuneEvent) -> bool:
-        if event_name(event) not in RULE_EVENTS:
+        """Fold a rule event in; True if the event was one."""
+        if isinstance(event, Rule.Unregistered):
+            previous = self._by_ref.pop(event.ref, None)
+            if previous is not None:
+                self._by_trigger[previous.trigger].pop(previous.ref, None)
+            return True
+        if not isinstance(event, (Rule.Registered, Rule.Updated, Rule.Restored)):
             return False
-        rule = RuleDefinition.model_validate(_definition(event), context=FROM_LOG)
+        rule = RuleDefinition.model_validate(event.definition, context=FROM_LOG)
         previous = self._by_ref.get(rule.ref)
         if previous is not None:
             self._by_trigger[previous.trigger].pop(rule.ref, None)

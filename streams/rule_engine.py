@@ -1,8 +1,9 @@
 """The rule engine: trigger events in, enforcements and execution requests out.
 
 On `trigger_event.fired` it creates an enforcement for every enabled rule on that trigger
-type whose trigger parameters and criteria match, with the rule's action parameters
-rendered against the event (`rule_scope`: the namespaces a rule's expressions read) and
+type whose trigger parameters, criteria and `when` condition match (backstop rules only
+when no standard rule did), with the rule's action parameters
+rendered against the event (`event_scope` and `with_rule`: what its expressions read) and
 checked against the action's schema (parameters that do not render or validate fail the
 enforcement, with the reason). Rendering depends on the event alone, its time included, so
 a replay of the log renders the same values. On `enforcement.created`
@@ -12,6 +13,7 @@ Every id it asks for derives from the event it handles.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +24,12 @@ from attune.domain.enforcement import Enforcement
 from attune.domain.errors import DomainError
 from attune.domain.events import AttuneEvent, Cause
 from attune.domain.execution import Execution
-from attune.domain.expressions import DEFAULT_LIMITS, Limits
+from attune.domain.expressions import (
+    DEFAULT_LIMITS,
+    ExpressionError,
+    Limits,
+    compile_expression,
+)
 from attune.domain.parameters import validate_parameters
 from attune.domain.templates import render
 from attune.domain.trigger_event import TriggerEvent
@@ -30,6 +37,7 @@ from attune.streams.catalog import ActionCatalog, RuleIndex
 from attune.streams.dispatch import EventDispatch
 
 ACTOR = "rule_engine"
+log = logging.getLogger(__name__)
 
 
 class RuleEngine:
@@ -53,13 +61,21 @@ class RuleEngine:
     def _enforce_rules(self, fired: TriggerEvent.Fired, now: datetime) -> list[m.Command]:
         cause = Cause.following(fired, ACTOR, now)
         context = {"event": {"id": str(fired.originator_id), "payload": fired.payload}}
+        base = event_scope(fired)
+        matched = [
+            (rule, scope)
+            for rule in self.rules.listening_to(fired.trigger)
+            if _listens_to(rule, fired.trigger_params)
+            and matches(rule.criteria, context)
+            and self._holds(rule, scope := with_rule(base, rule))
+        ]
+        # Backstop rules fire only for an event no standard rule matched.
+        standard = [(rule, scope) for rule, scope in matched if rule.type == "standard"]
         commands: list[m.Command] = []
-        for rule in self.rules.listening_to(fired.trigger):
-            if not _listens_to(rule, fired.trigger_params) or not matches(rule.criteria, context):
-                continue
+        for rule, scope in standard or matched:
             enforcement_id = Enforcement.id_for(rule.ref, fired.originator_id, fired.timestamp)
             failure: str | None
-            config, failure = _render(rule, rule_scope(rule, fired), self.limits)
+            config, failure = _render(rule, scope, self.limits)
             if config is not None:
                 failure = self._parameter_problem(rule.action, config)
             if failure:
@@ -105,6 +121,21 @@ class RuleEngine:
             ),
         ]
 
+    def _holds(self, rule: RuleDefinition, scope: dict[str, Any]) -> bool:
+        """The rule's `when` condition holds (a rule without one always does).
+
+        A condition that cannot be evaluated for this event (a field it lacks, a type it did
+        not expect) does not match, as a StackStorm criterion that fails does; it is logged.
+        """
+        if rule.when is None:
+            return True
+        try:
+            condition = compile_expression(rule.when, self.limits)
+            return bool(condition.evaluate(scope, None, self.limits))  # Python's truthiness
+        except ExpressionError as problem:
+            log.warning("rule %s: when: %s: no match", rule.ref, problem)
+            return False
+
     def _parameter_problem(self, action_ref: str, parameters: dict[str, Any]) -> str | None:
         action = self.actions.get(action_ref)
         if action is None:
@@ -123,22 +154,25 @@ def _listens_to(rule: RuleDefinition, trigger_params: dict[str, Any]) -> bool:
     return not rule.trigger_params or rule.trigger_params == trigger_params
 
 
-def rule_scope(rule: RuleDefinition, fired: TriggerEvent.Fired) -> dict[str, Any]:
-    """What a rule's expressions may read when `fired` matches it (docs/expressions.md)."""
+def event_scope(fired: TriggerEvent.Fired) -> dict[str, Any]:
+    """What every rule's expressions may read of `fired` (docs/expressions.md#in-rules)."""
     event = {
         "id": str(fired.originator_id),
         "trigger": fired.trigger,
         "occurred_at": fired.timestamp.isoformat(),
         "payload": fired.payload,
     }
+    return {"trigger": fired.payload, "event": event, "system": {"timestamp": event["occurred_at"]}}
+
+
+def with_rule(scope: dict[str, Any], rule: RuleDefinition) -> dict[str, Any]:
+    """An event's scope completed with what a rule's expressions read of the rule itself."""
     config: dict[str, Any] = {}  # a pack's configuration arrives with a later issue
     return {
-        "trigger": fired.payload,
-        "event": event,
+        **scope,
         "rule": {"ref": rule.ref, "pack": rule.pack, "name": rule.name},
         "config": config,
         "pack": {"ref": rule.pack, "config": config},
-        "system": {"timestamp": event["occurred_at"]},
     }
 
 

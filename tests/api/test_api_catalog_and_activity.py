@@ -22,7 +22,13 @@ TICK = UUID("018f3000-0000-7000-8000-0000000000e2")
 def rule(ref: str, trigger: str, enabled: bool = True) -> RuleDefinition:
     pack, name = ref.split(".")
     return RuleDefinition(
-        ref=ref, pack=pack, name=name, trigger=trigger, action="core.echo", enabled=enabled
+        ref=ref,
+        pack=pack,
+        name=name,
+        trigger=trigger,
+        action="core.echo",
+        action_params={"message": "fired"},
+        enabled=enabled,
     )
 
 

@@ -396,3 +396,33 @@ def test_problems_outside_the_current_directory_show_absolute_paths(
     [problem] = problems_of(load_pack(pack))
 
     assert problem.startswith(f"{(pack / 'actions' / 'bad.yaml').resolve()}:2: ")
+
+
+BAD_RULES = {
+    "unknown_action.yaml": "trigger: core.intervaltimer\ntrigger_params: {delta: 1}\n"
+    "action: ops.nosuch\n",
+    "unknown_trigger.yaml": "trigger: core.crontimer\naction: core.noop\n",
+    "bad_params.yaml": "trigger: core.intervaltimer\naction: core.noop\n"
+    "trigger_params:\n  delta: 1\n  unit: fortnights\n",
+    "good.yaml": "trigger: core.intervaltimer\ntrigger_params: {delta: 1}\naction: core.noop\n",
+}
+
+
+def test_rules_that_do_not_fit_the_loaded_catalogue_are_problems_with_file_and_line(
+    root: Path,
+) -> None:
+    pack = make_pack(root, "ops")
+    for name, text in BAD_RULES.items():
+        write(pack / "rules" / name, text)
+
+    packs, problems = load_packs([shipped_packs_root() / "core", pack])
+
+    [ops] = [p for p in packs if p.pack.ref == "ops"]
+    assert problems == [] and [r.ref for r in ops.rules] == ["ops.good"]
+    assert sorted(problems_of(ops)) == [
+        "packs/ops/rules/bad_params.yaml:5: field 'trigger_params.unit': "
+        "must be one of ['seconds', 'minutes', 'hours', 'days']",
+        "packs/ops/rules/unknown_action.yaml:3: field 'action': unknown action 'ops.nosuch'",
+        "packs/ops/rules/unknown_trigger.yaml:1: field 'trigger': "
+        "unknown trigger type 'core.crontimer'",
+    ]

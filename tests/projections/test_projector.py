@@ -284,8 +284,11 @@ def test_every_domain_event_of_a_projected_aggregate_changes_the_projections() -
         "execution",
     }
     names = {name for name in EVENT_TYPES if name.split(".")[0] in projected}
+    # The rules a pack's files define are the write side's (to unregister a rule whose
+    # file is gone); the rule rows themselves follow rule.unregistered and rule.restored.
+    write_side_only = {"pack.rules_listed"}
 
-    assert names - HANDLERS.keys() == set()
+    assert names - HANDLERS.keys() == write_side_only
 
 
 def test_timescaledb_is_used_where_the_database_has_the_extension(

@@ -14,7 +14,7 @@ import pytest
 from attune.commands import models as m
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
-from attune.domain.definitions import RuleDefinition
+from attune.domain.definitions import RuleDefinition, TriggerTypeDefinition
 from attune.domain.events import event_name
 from attune.infra.kafka.topics import execution_rekeying, topic_of_event
 from attune.infra.security.secret_box import AesGcmSecretBox
@@ -63,6 +63,8 @@ def lost_rule_engine_commands(store: EventStore, commands: CommandService) -> in
         trigger="monitoring.alert",
         action="core.noop",
     )
+    alert = TriggerTypeDefinition(ref="monitoring.alert", pack="monitoring", name="alert")
+    commands.execute(m.RegisterTriggerType(actor="test", at=NOW, definition=alert))
     commands.execute(m.RegisterRule(actor="test", at=NOW, definition=definition))
     fire(commands, 1)
     process_all(store, commands, "rule_engine")

@@ -37,7 +37,12 @@ def cluster(
 ) -> Iterator[Cluster]:
     received = tmp_path / "received.json"
     write_vault_pack(tmp_path / "run" / "packs", received)
-    write_pack(tmp_path / "run" / "packs", "ops", {"rules/templated.yaml": TEMPLATED_RULE})
+    unfit = "trigger: core.intervaltimer\ntrigger_params: {delta: 1}\naction: ops.nosuch\n"
+    write_pack(
+        tmp_path / "run" / "packs",
+        "ops",
+        {"rules/templated.yaml": TEMPLATED_RULE, "rules/unfit.yaml": unfit},
+    )
     cluster = Cluster(tmp_path / "run", postgres_server, postgres_schema, kafka_broker)
     cluster.attune("kafka", "init")
     cluster.start()
@@ -133,6 +138,8 @@ def test_rules_and_requests_run_through_every_process(
     for secret in (SECRET.encode(), KEY_SECRET.encode()):
         assert all(secret not in bytes(state) for (state,) in stored)
     assert "not a domain event" not in cluster.logs()  # every process read every event
+    # A rule that does not fit the catalogue is refused where the packs load, with its line.
+    assert "rules/unfit.yaml:3: field 'action': unknown action 'ops.nosuch'" in cluster.log("api")
 
 
 def test_an_unreachable_broker_or_database_is_named_and_retried(tmp_path: Path) -> None:
