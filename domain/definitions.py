@@ -18,11 +18,11 @@ from pydantic import (
     model_validator,
 )
 
-from attune.domain.criteria import OPERATORS, Condition
+from attune.domain.criteria import Condition, check_criteria
 from attune.domain.errors import TemplateError
 from attune.domain.expressions import DEFAULT_LIMITS, ExpressionError, Limits, compile_expression
 from attune.domain.parameters import ParameterSpec
-from attune.domain.templates import KEYSTORE, check_templates, reads_keystore
+from attune.domain.templates import KEYSTORE, check_templates
 
 REF_PATTERN = r"^[a-z0-9_][a-z0-9_\-]*\.[A-Za-z0-9_\-\.]+$"
 NAME_PATTERN = r"^[a-z0-9_][a-z0-9_\-]*$"
@@ -156,23 +156,9 @@ class RuleDefinition(Definition):
 
     @field_validator("criteria")
     @classmethod
-    def _known_operators(
+    def _criteria_check(
         cls, criteria: dict[str, Condition], info: ValidationInfo
     ) -> dict[str, Condition]:
-        for path, condition in criteria.items():
-            if condition.type not in OPERATORS:
-                raise ValueError(
-                    f"criteria '{path}': unknown operator '{condition.type}' "
-                    f"(known: {', '.join(sorted(OPERATORS))})"
-                )
-            if (path == "keystore" or path.startswith("keystore.")) and not _from_log(info):
-                raise ValueError(
-                    f"criteria '{path}': a criterion cannot read the keystore (secrets never "
-                    "decide which events match, nor enter an event)"
-                )
-            if reads_keystore(condition.pattern) and not _from_log(info):
-                raise ValueError(
-                    f"criteria '{path}': the pattern reads the keystore: secrets never decide "
-                    "which events match, nor enter an event"
-                )
+        if not _from_log(info):
+            check_criteria(criteria, (info.context or {}).get("limits", DEFAULT_LIMITS))
         return criteria

@@ -9,8 +9,6 @@ value never enters an event, and the worker replaces it with `render_keystore` o
 hands the parameters to the action. Such a block may read ``keystore`` only (with literals
 and functions): `check_templates` refuses one that mixes it with another namespace;
 `reads_keystore` finds one where secrets have no place (a rule's criteria).
-
-`lookup` follows a dotted path, for rule criteria (``trigger.status``).
 """
 
 from __future__ import annotations
@@ -29,26 +27,6 @@ from attune.domain.expressions import (
 )
 
 KEYSTORE = "keystore"
-_MISSING = object()
-
-
-def lookup(context: dict[str, Any], path: str) -> Any:
-    """Follow a dotted path; return `_MISSING` when a segment is absent."""
-    if path == "trigger" or path.startswith("trigger."):
-        path = "event.payload" + path[len("trigger") :]
-    node: Any = context
-    for part in path.split("."):
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return _MISSING
-    return node
-
-
-def is_missing(value: Any) -> bool:
-    return value is _MISSING
 
 
 def _reads_keystore(block: Expression) -> bool:

@@ -60,13 +60,12 @@ class RuleEngine:
 
     def _enforce_rules(self, fired: TriggerEvent.Fired, now: datetime) -> list[m.Command]:
         cause = Cause.following(fired, ACTOR, now)
-        context = {"event": {"id": str(fired.originator_id), "payload": fired.payload}}
         base = event_scope(fired)
         matched = [
             (rule, scope)
             for rule in self.rules.listening_to(fired.trigger)
             if _listens_to(rule, fired.trigger_params)
-            and matches(rule.criteria, context)
+            and matches(rule.criteria, base, fired.timestamp, self.limits)
             and self._holds(rule, scope := with_rule(base, rule))
         ]
         # Backstop rules fire only for an event no standard rule matched.
