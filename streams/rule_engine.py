@@ -2,7 +2,8 @@
 
 On `trigger_event.fired` it creates an enforcement for every enabled rule on that trigger
 type whose trigger parameters, criteria and `when` condition match (backstop rules only
-when no standard rule did), with the rule's action parameters
+when no standard rule did; the rules an equality criterion rules out are not evaluated:
+`RuleIndex.candidates`), with the rule's action parameters
 rendered against the event (`event_scope` and `with_rule`: what its expressions read) and
 checked against the action's schema (parameters that do not render or validate fail the
 enforcement, with the reason). Rendering depends on the event alone, its time included, so
@@ -59,15 +60,19 @@ class RuleEngine:
         return self._dispatch(event, now)
 
     def _enforce_rules(self, fired: TriggerEvent.Fired, now: datetime) -> list[m.Command]:
-        cause = Cause.following(fired, ACTOR, now)
         base = event_scope(fired)
+        params, timestamp, limits = fired.trigger_params, fired.timestamp, self.limits
+        # Only the candidates: a rule the index leaves out fails one of its equality criteria.
         matched = [
             (rule, scope)
-            for rule in self.rules.listening_to(fired.trigger)
-            if _listens_to(rule, fired.trigger_params)
-            and matches(rule.criteria, base, fired.timestamp, self.limits)
+            for rule in self.rules.candidates(fired.trigger, base)
+            if _listens_to(rule, params)
+            and matches(rule.criteria, base, timestamp, limits)
             and self._holds(rule, scope := with_rule(base, rule))
         ]
+        if not matched:
+            return []  # (most events, with many rules: not even a cause to derive)
+        cause = Cause.following(fired, ACTOR, now)
         # Backstop rules fire only for an event no standard rule matched.
         standard = [(rule, scope) for rule, scope in matched if rule.type == "standard"]
         commands: list[m.Command] = []
