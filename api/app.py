@@ -18,6 +18,8 @@ from attune.api import (
     health,
     identities,
     keys,
+    rule_tests,
+    rules,
     sessions,
 )
 from attune.api.allowed_methods import method_not_allowed
@@ -59,7 +61,8 @@ def create_app(services: ApiServices) -> FastAPI:
     app.include_router(health.router)
     docs_ui.install(app)
     app.include_router(sessions.router)
-    for module in (catalog, events, enforcements, executions, identities, keys, audit):
+    routers = (rule_tests, catalog, rules, events, enforcements, executions, identities, keys)
+    for module in (*routers, audit):
         app.include_router(module.router, prefix=API_PREFIX)
     document_common_responses(app.routes)
     if unwrapped := unwrapped_reads(app.routes):

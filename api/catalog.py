@@ -137,6 +137,22 @@ def list_trigger_types(
     return page_of(TriggerTypePage, listing, window)
 
 
+@router.get(
+    "/triggers/{ref}",
+    tags=["triggers"],
+    responses={404: {"model": Message, "description": "Unknown trigger type"}},
+)
+def get_trigger_type(
+    connection: ReadConnection,
+    ref: Annotated[str, Path(max_length=MAX_NAME, description="The trigger type's ref.")],
+    caller: Annotated[Caller, requires("trigger:read")],
+) -> TriggerType:
+    row = queries.get_trigger_type(connection, ref)
+    if row is None or not caller.may("trigger:read", row["pack"]):
+        raise UnknownEntity("trigger type", ref)
+    return TriggerType.model_validate(row)
+
+
 @router.get("/rules", tags=["rules"])
 def list_rules(
     connection: ReadConnection,
@@ -158,3 +174,19 @@ def list_rules(
         offset=window.offset,
     )
     return page_of(RulePage, listing, window)
+
+
+@router.get(
+    "/rules/{ref}",
+    tags=["rules"],
+    responses={404: {"model": Message, "description": "Unknown (or deleted) rule"}},
+)
+def get_rule(
+    connection: ReadConnection,
+    ref: Annotated[str, Path(max_length=MAX_NAME, description="The rule's ref.")],
+    caller: Annotated[Caller, requires("rule:read")],
+) -> Rule:
+    row = queries.get_rule(connection, ref)
+    if row is None or not caller.may("rule:read", row["pack"]):
+        raise UnknownEntity("rule", ref)
+    return Rule.model_validate(row)

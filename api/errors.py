@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from attune.commands.errors import AlreadyExists, DisabledEntity, UnknownEntity
+from attune.commands.errors import AlreadyExists, DisabledEntity, PackOwned, UnknownEntity
 from attune.commands.ports import SecretKeyMissing
 from attune.domain.errors import (
     AlreadyClaimed,
@@ -29,6 +29,7 @@ from attune.domain.errors import (
     LastAdmin,
     NotTheHolder,
 )
+from attune.domain.rule_checks import RuleRefused
 
 MAX_ECHO = 80
 MAX_MESSAGE = 500
@@ -54,6 +55,8 @@ class Problems(BaseModel):
 _STATUS_OF_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (UnknownEntity, 404),
     (InvalidParameters, 422),
+    (RuleRefused, 422),
+    (PackOwned, 409),
     (DisabledEntity, 409),
     (AlreadyExists, 409),
     (InvalidDefinition, 422),
@@ -90,6 +93,8 @@ def _problems(*found: Problem) -> JSONResponse:
 def _problems_of(error: DomainError) -> list[Problem]:
     if isinstance(error, InvalidParameters):
         return [problem(p.parameter, p.message) for p in error.problems]
+    if isinstance(error, RuleRefused):  # each field of the rule (body) that does not fit
+        return [problem(".".join(p.field), p.message) for p in error.problems]
     if isinstance(error, InvalidDefinition):
         # Its message is "<what>: field '<field>': <message>"; the field is named apart.
         prefix = f"{error.what}: field '{error.field}': "

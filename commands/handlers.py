@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from attune.commands import models as m
-from attune.commands.errors import DisabledEntity, UnknownEntity
+from attune.commands.errors import AlreadyExists, DisabledEntity, PackOwned, UnknownEntity
 from attune.commands.identity_handlers import IDENTITY_HANDLERS
 from attune.commands.keystore import KEYSTORE_HANDLERS
 from attune.commands.ports import SecretBox
@@ -82,6 +82,57 @@ def register_rule(command: m.RegisterRule, uow: UnitOfWork, secrets: SecretBox) 
     if problems:
         raise RuleRefused(rule.ref, problems)
     _register(Rule)(command, uow, secrets)
+
+
+def _registered_rule(uow: UnitOfWork, ref: str) -> Rule:
+    """The registered rule `ref` (an unregistered one is unknown, as the API shows it)."""
+    rule = uow.get(Rule, Rule.id_for(ref))
+    if rule is None or rule.unregistered:
+        raise UnknownEntity("rule", ref)
+    return rule
+
+
+def _check_not_pack_owned(uow: UnitOfWork, rule: Rule) -> None:
+    """Refuse a user's change that the next load of the rule's pack would undo."""
+    pack_ref = str(rule.definition["pack"])
+    pack = uow.get(Pack, Pack.id_for(pack_ref))
+    if pack is not None and rule.ref in (pack.rules or []):
+        raise PackOwned("rule", rule.ref, pack_ref)
+
+
+def create_rule(command: m.CreateRule, uow: UnitOfWork, secrets: SecretBox) -> None:
+    """Register a new rule for a user; a ref a registered rule has is refused."""
+    existing = uow.get(Rule, Rule.id_for(command.definition.ref))
+    if existing is not None and not existing.unregistered:
+        raise AlreadyExists("rule", command.definition.ref)
+    register_rule(
+        m.RegisterRule.because(command.cause(), definition=command.definition), uow, secrets
+    )
+
+
+def replace_rule(command: m.ReplaceRule, uow: UnitOfWork, secrets: SecretBox) -> None:
+    """Replace a user's rule's definition; a rule its pack's files define is refused."""
+    _check_not_pack_owned(uow, _registered_rule(uow, command.definition.ref))
+    register_rule(
+        m.RegisterRule.because(command.cause(), definition=command.definition), uow, secrets
+    )
+
+
+def unregister_rule(command: m.UnregisterRule, uow: UnitOfWork, _s: SecretBox) -> None:
+    rule = _registered_rule(uow, command.ref)
+    _check_not_pack_owned(uow, rule)
+    rule.unregister(command.reason, command.cause())
+
+
+def _enable_rule(enabled: bool) -> Handler:
+    """Enable or disable a registered rule (a pack's too); unchanged, nothing is recorded."""
+
+    def handle(command: m.EnableRule | m.DisableRule, uow: UnitOfWork, _s: SecretBox) -> None:
+        rule = _registered_rule(uow, command.ref)
+        definition = rule.parsed_definition().model_copy(update={"enabled": enabled})
+        rule.redefine(definition, command.cause())
+
+    return handle
 
 
 def action_definition(uow: UnitOfWork, ref: str) -> ActionDefinition:
@@ -209,6 +260,11 @@ HANDLERS: dict[type[m.Command], Handler] = {
     m.RegisterAction: _register(Action),
     m.RegisterTriggerType: _register(TriggerType),
     m.RegisterRule: register_rule,
+    m.CreateRule: create_rule,
+    m.ReplaceRule: replace_rule,
+    m.UnregisterRule: unregister_rule,
+    m.EnableRule: _enable_rule(True),
+    m.DisableRule: _enable_rule(False),
     m.FireTrigger: fire_trigger,
     m.CreateEnforcement: create_enforcement,
     m.MarkEnforcementProcessed: mark_enforcement_processed,

@@ -68,6 +68,33 @@ class RegisterRule(Command):
     definition: RuleDefinition
 
 
+class CreateRule(Command):
+    """A user registers a rule whose ref no rule has (an unregistered one's may be taken)."""
+
+    definition: RuleDefinition
+
+
+class ReplaceRule(Command):
+    """A user replaces the definition of a registered rule that no pack's files define."""
+
+    definition: RuleDefinition
+
+
+class UnregisterRule(Command):
+    """A user deletes a rule (not one a pack's files define): it no longer fires."""
+
+    ref: str
+    reason: str
+
+
+class EnableRule(Command):
+    ref: str
+
+
+class DisableRule(Command):
+    ref: str
+
+
 class FireTrigger(Command):
     trigger_event_id: UUID
     trigger: str

@@ -29,6 +29,7 @@ _TARGET_FIELDS = (
     "key_id",
     "session_id",
     "login",
+    "ref",
 )
 
 

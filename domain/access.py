@@ -56,6 +56,7 @@ BUILT_IN_ROLES: dict[str, list[str]] = {
         "key:read",
         "key:write",
         "webhook:send",
+        "event:write",  # re-emit a trigger event (POST /api/v1/events/{id}/re-emit)
     ],
     "observer": _OBSERVER,
     # Distributed workers' service account: keystore references of the runs they hand over.

@@ -109,6 +109,12 @@ def get_action(connection: Connection, ref: str) -> Row | None:
     return None if row is None else dict(row._mapping)
 
 
+def get_trigger_type(connection: Connection, ref: str) -> Row | None:
+    query = select(schema.trigger_type).where(schema.trigger_type.c.ref == ref)
+    row = connection.execute(query).first()
+    return None if row is None else dict(row._mapping)
+
+
 def list_trigger_types(
     connection: Connection,
     *,
@@ -139,6 +145,12 @@ def list_rules(
     where = where_equal(table, pack=pack, trigger=trigger, action=action, enabled=enabled)
     packs_only = _pack_in(table.c.pack, packs)
     return paged(connection, table, where + packs_only, [table.c.ref], limit, offset)
+
+
+def get_rule(connection: Connection, ref: str) -> Row | None:
+    """A registered rule (an unregistered one has no row)."""
+    row = connection.execute(select(schema.rule).where(schema.rule.c.ref == ref)).first()
+    return None if row is None else dict(row._mapping)
 
 
 def list_events(
@@ -210,5 +222,24 @@ def execution_history(connection: Connection, execution_id: UUID) -> list[Row]:
     table = schema.execution_history
     query = (
         select(table).where(table.c.execution_id == str(execution_id)).order_by(table.c.position)
+    )
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def get_event(connection: Connection, event_id: UUID) -> Row | None:
+    """One trigger event (a firing), by id."""
+    row = connection.execute(select(schema.event).where(schema.event.c.id == str(event_id))).first()
+    return None if row is None else dict(row._mapping)
+
+
+def enforcements_of_event(
+    connection: Connection, event_id: UUID, *, packs: Collection[str] | None = None
+) -> list[Row]:
+    """The enforcements a trigger event caused (of rules of `packs`), oldest first."""
+    table = schema.enforcement
+    query = (
+        select(table)
+        .where(table.c.trigger_event_id == str(event_id), *ref_in_packs(table.c.rule, packs))
+        .order_by(table.c.created_at, table.c.rule)
     )
     return [dict(row._mapping) for row in connection.execute(query)]

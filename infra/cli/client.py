@@ -60,6 +60,8 @@ def call_api(ctx: click.Context, method: str, path: str, **kwargs: Any) -> Any:
         raise click.ClickException(f"{_error_text(response)}\n{no_credential_hint(settings)}")
     if response.status_code >= 400:
         raise click.ClickException(_error_text(response))
+    if response.status_code == 204 or not response.content:
+        return None  # done, with nothing to say (a deletion, say)
     return response.json()
 
 

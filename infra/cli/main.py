@@ -18,12 +18,16 @@ import click
 
 from attune.domain.execution import TERMINAL
 from attune.infra.cli.admin import admin
+from attune.infra.cli.catalog import action, trigger
 from attune.infra.cli.client import call_api, json_option, log_to_stderr, print_table, settings_of
+from attune.infra.cli.event import event
 from attune.infra.cli.key import key
 from attune.infra.cli.login import login
 from attune.infra.cli.processes import GRACEFUL_SHUTDOWN_SECONDS, PROCESS_COMMANDS
 from attune.infra.cli.relay import relay
 from attune.infra.cli.replay import replay
+from attune.infra.cli.rule import rule
+from attune.infra.cli.rule_test import test_command
 from attune.infra.settings import Settings
 from attune.projections.queries import MAX_LIMIT
 
@@ -32,8 +36,6 @@ LIMIT = click.IntRange(min=1, max=MAX_LIMIT)
 
 TABLE_COLUMNS = {
     "executions": ["id", "action", "status", "created_at", "ended_at"],
-    "rules": ["ref", "trigger", "action", "enabled"],
-    "actions": ["ref", "runner_type", "description"],
     "packs": ["ref", "version", "description"],
 }
 
@@ -263,14 +265,9 @@ def _list_command(group: click.Group, kind: str) -> None:
         _emit(ctx, call_api(ctx, "GET", f"/api/v1/{kind}", params={"limit": limit}), kind)
 
 
-for _kind, _help in (
-    ("rule", "Inspect rules."),
-    ("action", "Inspect actions."),
-    ("pack", "Inspect packs."),
-):
-    _group = click.Group(_kind, help=_help)
-    _list_command(_group, f"{_kind}s")
-    main.add_command(_group)
+_packs = click.Group("pack", help="Inspect packs.")
+_list_command(_packs, "packs")
+main.add_command(_packs)
 
 
 @main.group()
@@ -298,6 +295,11 @@ def kafka_init(ctx: click.Context, bootstrap: str | None) -> None:
 
 
 main.add_command(key)
+rule.add_command(test_command)
+main.add_command(rule)
+main.add_command(event)
+main.add_command(action)
+main.add_command(trigger)
 main.add_command(relay)
 for _process in PROCESS_COMMANDS:
     main.add_command(_process)

@@ -20,6 +20,7 @@ from attune.commands.keystore import SetKey
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.access import BUILT_IN_ROLES, Grants
+from attune.domain.definitions import RuleDefinition, TriggerTypeDefinition
 from attune.domain.identity import IdentityKind
 from attune.domain.keystore import KeyScope
 from attune.infra.security.credentials import LocalCredentials
@@ -28,6 +29,7 @@ from attune.projections.projector import Projector
 from tests.api.api_harness import T0
 
 SPARE_KEY = UUID("019b0000-0000-7000-8000-00000000beef")  # the observer's second key
+FIRED = UUID("019b0000-0000-7000-8000-0000000000f1")  # a trigger event of core.tick
 
 PUBLIC = {
     ("GET", "/health"),
@@ -52,8 +54,23 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/actions"): {},
     ("GET", "/api/v1/actions/{ref}"): {"path": {"ref": "core.noop"}},
     ("GET", "/api/v1/triggers"): {},
+    ("GET", "/api/v1/triggers/{ref}"): {"path": {"ref": "core.tick"}},
     ("GET", "/api/v1/rules"): {},
+    ("GET", "/api/v1/rules/{ref}"): {"path": {"ref": "core.sample"}},
+    ("POST", "/api/v1/rules"): {
+        "json": {"ref": "core.new_{n}", "trigger": "core.tick", "action": "core.noop"}
+    },
+    ("PUT", "/api/v1/rules/{ref}"): {
+        "path": {"ref": "core.sample"},
+        "json": {"trigger": "core.tick", "action": "core.noop", "description": "replaced"},
+    },
+    ("DELETE", "/api/v1/rules/{ref}"): {"path": {"ref": "core.doomed"}},
+    ("POST", "/api/v1/rules/{ref}/enable"): {"path": {"ref": "core.sample"}},
+    ("POST", "/api/v1/rules/{ref}/disable"): {"path": {"ref": "core.sample"}},
     ("GET", "/api/v1/events"): {},
+    ("GET", "/api/v1/events/{event_id}"): {"path": {"event_id": str(FIRED)}},
+    ("POST", "/api/v1/events/{event_id}/re-emit"): {"path": {"event_id": str(FIRED)}},
+    ("POST", "/api/v1/rules/test"): {"json": {"rule": "core.sample", "event": str(FIRED)}},
     ("GET", "/api/v1/enforcements"): {},
     ("GET", "/api/v1/executions"): {},
     ("POST", "/api/v1/executions"): {"json": {"action": "core.noop"}},
@@ -99,8 +116,8 @@ def routes_of(client: TestClient) -> Iterator[tuple[str, str, APIRoute | Any]]:
         contexts = getattr(top, "effective_route_contexts", None)
         for route in contexts() if contexts else [top]:
             for method in sorted(getattr(route, "methods", None) or []):
-                if method != "HEAD":
-                    yield method, route.path, route
+                if method != "HEAD":  # the path as documented: `{ref}`, not `{ref:ref}`
+                    yield method, getattr(route, "path_format", route.path), route
 
 
 def permission_of(route: APIRoute) -> str | None:
@@ -162,6 +179,19 @@ def world(
     commands.execute(
         m.RequestExecution(actor="t", at=T0, execution_id=UUID(int=99), action="core.noop")
     )
+    commands.execute(
+        m.RegisterTriggerType(
+            actor="t",
+            at=T0,
+            definition=TriggerTypeDefinition(ref="core.tick", pack="core", name="tick"),
+        )
+    )
+    for rule in ("sample", "doomed"):
+        definition = RuleDefinition(
+            ref=f"core.{rule}", pack="core", name=rule, trigger="core.tick", action="core.noop"
+        )
+        commands.execute(m.RegisterRule(actor="t", at=T0, definition=definition))
+    commands.execute(m.FireTrigger(actor="t", at=T0, trigger_event_id=FIRED, trigger="core.tick"))
     for name in ("spare", "doomed"):
         commands.execute(SetKey(actor="t", at=T0, name=name, scope=KeyScope.SYSTEM, value=1))
     projector.catch_up(store)

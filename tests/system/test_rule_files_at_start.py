@@ -1,7 +1,8 @@
 """Safe rule registration in a real `attune up`: rules that do not fit are refused at start
 with file and line while the pack's good rule fires; a rule whose file is deleted no longer
-fires after a restart, and its history says it was unregistered. (The distributed
-processes register packs through the same code: `test_distributed.py` checks a refusal.)"""
+fires after a restart, and its history says it was unregistered, while a rule created
+through the API survives the restart. (The distributed processes register packs through
+the same code: `test_distributed.py` checks a refusal.)"""
 
 from __future__ import annotations
 
@@ -44,6 +45,13 @@ RULES = {
     """,
 }
 
+API_RULE = {
+    "trigger": "core.intervaltimer",
+    "trigger_params": {"delta": 3600},
+    "action": "core.echo",
+    "action_params": {"message": "made through the API"},
+}
+
 
 def test_bad_rules_are_refused_with_their_lines_and_a_deleted_rule_stops_firing(
     attune_up,  # type: ignore[no-untyped-def]
@@ -62,6 +70,8 @@ def test_bad_rules_are_refused_with_their_lines_and_a_deleted_rule_stops_firing(
         assert run["parameters"] == {"message": "good ops.good"}
         rules = [r["ref"] for r in api.get("/api/v1/rules").json()["items"]]
         assert rules == ["ops.good"]
+        made = api.post("/api/v1/rules", json={**API_RULE, "ref": "ops.api_made"})
+        assert made.status_code == 201, made.text
     log = attune.log()
     for problem in (
         "packs/ops/rules/unknown_action.yaml:3: field 'action': unknown action 'ops.nosuch'",
@@ -76,7 +86,9 @@ def test_bad_rules_are_refused_with_their_lines_and_a_deleted_rule_stops_firing(
     attune = attune_up("--no-examples")
     restarted = datetime.now(UTC)
     with attune.client() as api:
-        assert api.get("/api/v1/rules").json()["items"] == []
+        # the pack's files changed; the rule made through the API is no pack file's
+        rules = [r["ref"] for r in api.get("/api/v1/rules").json()["items"]]
+        assert rules == ["ops.api_made"]
         history = wait_until(
             lambda: api.get(
                 "/api/v1/audit", params={"aggregate_id": str(Rule.id_for("ops.good"))}
