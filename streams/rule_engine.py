@@ -15,12 +15,13 @@ Every id it asks for derives from the event it handles.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from attune.commands import models as m
 from attune.domain.criteria import matches
-from attune.domain.definitions import RuleDefinition
+from attune.domain.definitions import ActionDefinition, RuleDefinition
 from attune.domain.enforcement import Enforcement
 from attune.domain.errors import DomainError
 from attune.domain.events import AttuneEvent, Cause
@@ -66,7 +67,7 @@ class RuleEngine:
         matched = [
             (rule, scope)
             for rule in self.rules.candidates(fired.trigger, base)
-            if _listens_to(rule, params)
+            if listens_to(rule, params)
             and matches(rule.criteria, base, timestamp, limits)
             and self._holds(rule, scope := with_rule(base, rule))
         ]
@@ -79,9 +80,9 @@ class RuleEngine:
         for rule, scope in standard or matched:
             enforcement_id = Enforcement.id_for(rule.ref, fired.originator_id, fired.timestamp)
             failure: str | None
-            config, failure = _render(rule, scope, self.limits)
+            config, failure = render_parameters(rule, scope, self.limits)
             if config is not None:
-                failure = self._parameter_problem(rule.action, config)
+                failure = parameter_problem(rule.action, self.actions.get(rule.action), config)
             if failure:
                 config = None  # not recorded: it may hold secrets the action would seal
             commands.append(
@@ -133,27 +134,36 @@ class RuleEngine:
         """
         if rule.when is None:
             return True
-        try:
-            condition = compile_expression(rule.when, self.limits)
-            return bool(condition.evaluate(scope, None, self.limits))  # Python's truthiness
-        except ExpressionError as problem:
+        value, problem = evaluate_when(rule.when, scope, self.limits)
+        if problem is not None:
             log.warning("rule %s: when: %s: no match", rule.ref, problem)
-            return False
-
-    def _parameter_problem(self, action_ref: str, parameters: dict[str, Any]) -> str | None:
-        action = self.actions.get(action_ref)
-        if action is None:
-            return f"unknown action '{action_ref}'"
-        if not action.enabled:
-            return f"action '{action_ref}' is disabled"
-        try:
-            validate_parameters(action_ref, action.parameters, parameters)
-        except DomainError as problem:
-            return str(problem)
-        return None
+        return bool(value)  # Python's truthiness
 
 
-def _listens_to(rule: RuleDefinition, trigger_params: dict[str, Any]) -> bool:
+def evaluate_when(when: str, scope: Mapping[str, Any], limits: Limits) -> tuple[Any, str | None]:
+    """A `when` condition's value for this scope, or None and why it cannot be evaluated."""
+    try:
+        return compile_expression(when, limits).evaluate(scope, None, limits), None
+    except ExpressionError as problem:
+        return None, str(problem)
+
+
+def parameter_problem(
+    action_ref: str, action: ActionDefinition | None, parameters: dict[str, Any]
+) -> str | None:
+    """Why rendered parameters cannot run `action` (unknown, disabled, not fitting), or None."""
+    if action is None:
+        return f"unknown action '{action_ref}'"
+    if not action.enabled:
+        return f"action '{action_ref}' is disabled"
+    try:
+        validate_parameters(action_ref, action.parameters, parameters)
+    except DomainError as problem:
+        return str(problem)
+    return None
+
+
+def listens_to(rule: RuleDefinition, trigger_params: dict[str, Any]) -> bool:
     """A rule that names trigger parameters listens only to the trigger with those params."""
     return not rule.trigger_params or rule.trigger_params == trigger_params
 
@@ -180,7 +190,7 @@ def with_rule(scope: dict[str, Any], rule: RuleDefinition) -> dict[str, Any]:
     }
 
 
-def _render(
+def render_parameters(
     rule: RuleDefinition, scope: dict[str, Any], limits: Limits
 ) -> tuple[dict[str, Any] | None, str]:
     """The rule's action parameters rendered, or None and the first parameter that failed."""

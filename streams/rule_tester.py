@@ -5,7 +5,7 @@ rule listens to the event's trigger type and trigger parameters, each criterion 
 value found, the pattern as rendered and the outcome (`attune.domain.criteria.explain`),
 the `when` condition with its value (or the error that made it fail), and the action
 parameters the enforcement would carry. It reuses the rule engine's own functions
-(`event_scope`, `with_rule`, `_listens_to`, `_render`), so it decides as the engine does:
+(`event_scope`, `with_rule`, `listens_to`, `render_parameters`), so it decides as the engine does:
 criteria against the event's scope at the event's time, `when` and parameters against
 that scope completed with the rule.
 
@@ -24,14 +24,19 @@ from uuid import UUID
 
 from attune.domain.criteria import CriterionOutcome, explain
 from attune.domain.definitions import ActionDefinition, RuleDefinition
-from attune.domain.errors import DomainError
 from attune.domain.events import Cause
-from attune.domain.expressions import DEFAULT_LIMITS, ExpressionError, Limits, compile_expression
-from attune.domain.parameters import validate_parameters
+from attune.domain.expressions import DEFAULT_LIMITS, Limits
 from attune.domain.secrets import MASK, is_sealed
 from attune.domain.templates import is_deferred
 from attune.domain.trigger_event import TriggerEvent
-from attune.streams.rule_engine import _listens_to, _render, event_scope, with_rule
+from attune.streams.rule_engine import (
+    evaluate_when,
+    event_scope,
+    listens_to,
+    parameter_problem,
+    render_parameters,
+    with_rule,
+)
 
 ACTOR = "rule_tester"
 
@@ -155,10 +160,10 @@ def examine(
         fired.trigger,
         rule.trigger_params,
         fired.trigger_params,
-        _listens_to(rule, fired.trigger_params),
+        listens_to(rule, fired.trigger_params),
     )
     criteria = explain(rule.criteria, base, fired.timestamp, limits)
-    when = None if rule.when is None else evaluate_when(rule.when, scope, limits)
+    when = None if rule.when is None else when_outcome(rule.when, scope, limits)
     parameters, problem = rendered_parameters(rule, scope, action, limits)
     notes = []
     if not rule.enabled:
@@ -168,13 +173,10 @@ def examine(
     return RuleTest(rule, fired, trigger, criteria, when, parameters, problem, notes)
 
 
-def evaluate_when(when: str, scope: Mapping[str, Any], limits: Limits) -> WhenOutcome:
-    """The `when` condition's value for this scope, as `RuleEngine._holds` evaluates it."""
-    try:
-        condition = compile_expression(when, limits)
-        return WhenOutcome(when, condition.evaluate(scope, None, limits), None)
-    except ExpressionError as problem:
-        return WhenOutcome(when, None, str(problem))
+def when_outcome(when: str, scope: Mapping[str, Any], limits: Limits) -> WhenOutcome:
+    """The `when` condition's value for this scope, as the rule engine evaluates it."""
+    value, problem = evaluate_when(when, scope, limits)
+    return WhenOutcome(when, value, problem)
 
 
 def rendered_parameters(
@@ -184,20 +186,11 @@ def rendered_parameters(
     limits: Limits,
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The action parameters the enforcement would carry, masked, or why it would fail."""
-    rendered, failure = _render(rule, scope, limits)
+    rendered, failure = render_parameters(rule, scope, limits)
     if rendered is None:
         return None, failure
-    if action is None:
-        return _masked(rendered, set()), f"unknown action '{rule.action}'"
-    secret = {name for name, spec in action.parameters.items() if spec.secret}
-    shown = _masked(rendered, secret)
-    if not action.enabled:
-        return shown, f"action '{rule.action}' is disabled"
-    try:
-        validate_parameters(rule.action, action.parameters, rendered)
-    except DomainError as problem:
-        return shown, str(problem)
-    return shown, None
+    secret = set() if action is None else {n for n, s in action.parameters.items() if s.secret}
+    return _masked(rendered, secret), parameter_problem(rule.action, action, rendered)
 
 
 def _masked(parameters: dict[str, Any], secret: set[str]) -> dict[str, Any]:
