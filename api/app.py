@@ -19,6 +19,7 @@ from attune.api import (
     identities,
     keys,
     rule_tests,
+    rule_what_if,
     rules,
     sessions,
 )
@@ -61,7 +62,17 @@ def create_app(services: ApiServices) -> FastAPI:
     app.include_router(health.router)
     docs_ui.install(app)
     app.include_router(sessions.router)
-    routers = (rule_tests, catalog, rules, events, enforcements, executions, identities, keys)
+    routers = (
+        rule_tests,
+        rule_what_if,
+        catalog,
+        rules,
+        events,
+        enforcements,
+        executions,
+        identities,
+        keys,
+    )
     for module in (*routers, audit):
         app.include_router(module.router, prefix=API_PREFIX)
     document_common_responses(app.routes)

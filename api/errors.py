@@ -117,7 +117,8 @@ def _problem(error: dict[str, Any]) -> Problem:
     source, *path = error["loc"]
     if error["type"] == "json_invalid":
         path = []  # its location is a character offset, not a field
-    message = str(error["msg"])
+    # (pydantic heads the message of a validator's ValueError with its kind; we do not)
+    message = str(error["msg"]).removeprefix("Value error, ")
     given = error.get("input")
     if source in ("query", "path") and isinstance(given, str):
         message += f" (got {_echo(given)})"

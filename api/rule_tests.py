@@ -147,7 +147,7 @@ def _inline_rule(connection: Connection, written: dict[str, Any]) -> RuleDefinit
                 {
                     "type": "value_error",
                     "loc": ("body", "rule", *error_["loc"]),
-                    "msg": str(error_["msg"]).removeprefix("Value error, "),
+                    "msg": error_["msg"],
                 }
                 for error_ in error.errors()
             ]
@@ -175,6 +175,24 @@ def _stored_rule(connection: Connection, ref: str, caller: Caller) -> RuleDefini
     return rule
 
 
+def given_rule(
+    connection: Connection, given: str | dict[str, Any], caller: Caller
+) -> RuleDefinition:
+    """The rule a request names (a registered rule's ref) or gives (a definition,
+    validated as registering it would be: a 422 names the field as ``rule.<field>``)."""
+    if isinstance(given, str):
+        return _stored_rule(connection, given, caller)
+    return _inline_rule(connection, given)
+
+
+def action_of(connection: Connection, rule: RuleDefinition) -> ActionDefinition | None:
+    """The rule's action as registered now, None if unknown."""
+    action: ActionDefinition | None = _definition(
+        queries.get_action(connection, rule.action), ActionDefinition
+    )
+    return action
+
+
 @router.post(
     "/rules/test",
     responses={
@@ -194,10 +212,7 @@ def test_rule(
         raise invalid("body", "event", "give a stored trigger event's id, or a payload")
     if body.event is not None and (given_payload or body.trigger_params is not None):
         raise invalid("body", "event", "give either a stored event or a payload, not both")
-    if isinstance(body.rule, str):
-        rule = _stored_rule(connection, body.rule, caller)
-    else:
-        rule = _inline_rule(connection, body.rule)
+    rule = given_rule(connection, body.rule, caller)
     if body.event is not None:
         row = queries.get_event(connection, body.event)
         if row is None or not caller.may("event:read", row["trigger"].partition(".")[0]):
@@ -218,14 +233,14 @@ def test_rule(
             body.payload or {},
             now,
         )
-    action = _definition(queries.get_action(connection, rule.action), ActionDefinition)
+    action = action_of(connection, rule)
     return RuleTestResult.model_validate(examine(rule, fired, action, DEFAULT_LIMITS).as_json())
 
 
 class _PostOnly:
-    """Every other method on /rules/test: a 405 naming POST. Without it, `GET /rules/test`
-    would reach the route of `/rules/{ref}` (a 404 for the rule 'test'). Routed before it,
-    hidden from the OpenAPI document."""
+    """Every other method on a POST-only path under /rules: a 405 naming POST. Without it,
+    `GET /rules/test` would reach the route of `/rules/{ref}` (a 404 for the rule 'test').
+    Routed before it, hidden from the OpenAPI document."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         detail = f"{scope['method']} is not served here; this path serves POST"
@@ -233,4 +248,9 @@ class _PostOnly:
         await response(scope, receive, send)
 
 
-router.routes.append(Route("/rules/test", _PostOnly(), include_in_schema=False))
+def serve_post_only(api: APIRouter, path: str) -> None:
+    """Answer every method but POST on `path` with a 405 (see `_PostOnly`)."""
+    api.routes.append(Route(path, _PostOnly(), include_in_schema=False))
+
+
+serve_post_only(router, "/rules/test")

@@ -36,9 +36,11 @@ _DESCRIBED = (
     "ISO-8601 date-time, like 2026-12-01T20:12:46Z or 2026-12-01T22:12:46.278+02:00; "
     "no zone means UTC; a date alone or a Unix timestamp is refused"
 )
-_Time = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_in_utc)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_in_utc)]
 
 Since = Annotated[
-    _Time | None, Query(description=f"Only items at or after this time ({_DESCRIBED}).")
+    IsoDateTime | None, Query(description=f"Only items at or after this time ({_DESCRIBED}).")
 ]
-Until = Annotated[_Time | None, Query(description=f"Only items before this time ({_DESCRIBED}).")]
+Until = Annotated[
+    IsoDateTime | None, Query(description=f"Only items before this time ({_DESCRIBED}).")
+]

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Column, ColumnElement, Connection, Table, false, func, or_, select
+from sqlalchemy import Column, ColumnElement, Connection, Table, false, func, or_, select, tuple_
 
 from attune.projections import schema
 
@@ -243,3 +243,38 @@ def enforcements_of_event(
         .order_by(table.c.created_at, table.c.rule)
     )
     return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def events_in_order(
+    connection: Connection,
+    trigger: str,
+    since: datetime,
+    until: datetime,
+    *,
+    after: tuple[datetime, UUID] | None = None,
+    limit: int,
+) -> list[Row]:
+    """Up to `limit` trigger events of one trigger type in a window, oldest first (by time,
+    then id), from just after the event `after` (its time and id) if given."""
+    table = schema.event
+    where = [table.c.trigger == trigger, *where_within(table.c.occurred_at, since, until)]
+    if after is not None:
+        at, event_id = after
+        where.append(tuple_(table.c.occurred_at, table.c.id) > tuple_(at, str(event_id)))
+    query = select(table).where(*where).order_by(table.c.occurred_at, table.c.id).limit(limit)
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def count_events(connection: Connection, trigger: str, since: datetime, until: datetime) -> int:
+    """How many trigger events of one trigger type are in a window."""
+    table = schema.event
+    where = [table.c.trigger == trigger, *where_within(table.c.occurred_at, since, until)]
+    return connection.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+
+
+def enforcing_rules(connection: Connection, event_ids: Collection[UUID]) -> list[tuple[str, str]]:
+    """(event id, rule) for each enforcement of these trigger events."""
+    table = schema.enforcement
+    ids = sorted(str(event_id) for event_id in event_ids)
+    query = select(table.c.trigger_event_id, table.c.rule).where(table.c.trigger_event_id.in_(ids))
+    return [(str(event_id), rule) for event_id, rule in connection.execute(query)]

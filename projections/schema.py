@@ -148,6 +148,7 @@ enforcement = Table(
     Index("ix_enforcement_created_at", "created_at"),
     Index("ix_enforcement_rule_created_at", "rule", "created_at"),
     Index("ix_enforcement_status_created_at", "status", "created_at"),
+    Index("ix_enforcement_trigger_event_id", "trigger_event_id"),
 )
 
 # `parameters` as stored in the events: secret values stay sealed; the API masks them.

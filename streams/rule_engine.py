@@ -62,14 +62,11 @@ class RuleEngine:
 
     def _enforce_rules(self, fired: TriggerEvent.Fired, now: datetime) -> list[m.Command]:
         base = event_scope(fired)
-        params, timestamp, limits = fired.trigger_params, fired.timestamp, self.limits
         # Only the candidates: a rule the index leaves out fails one of its equality criteria.
         matched = [
             (rule, scope)
             for rule in self.rules.candidates(fired.trigger, base)
-            if listens_to(rule, params)
-            and matches(rule.criteria, base, timestamp, limits)
-            and self._holds(rule, scope := with_rule(base, rule))
+            if (scope := match_scope(rule, fired, base, self.limits)) is not None
         ]
         if not matched:
             return []  # (most events, with many rules: not even a cause to derive)
@@ -79,12 +76,9 @@ class RuleEngine:
         commands: list[m.Command] = []
         for rule, scope in standard or matched:
             enforcement_id = Enforcement.id_for(rule.ref, fired.originator_id, fired.timestamp)
-            failure: str | None
-            config, failure = render_parameters(rule, scope, self.limits)
-            if config is not None:
-                failure = parameter_problem(rule.action, self.actions.get(rule.action), config)
-            if failure:
-                config = None  # not recorded: it may hold secrets the action would seal
+            config, failure = enforcement_parameters(
+                rule, scope, self.actions.get(rule.action), self.limits
+            )
             commands.append(
                 m.CreateEnforcement.because(
                     cause,
@@ -126,18 +120,41 @@ class RuleEngine:
             ),
         ]
 
-    def _holds(self, rule: RuleDefinition, scope: dict[str, Any]) -> bool:
-        """The rule's `when` condition holds (a rule without one always does).
 
-        A condition that cannot be evaluated for this event (a field it lacks, a type it did
-        not expect) does not match, as a StackStorm criterion that fails does; it is logged.
-        """
-        if rule.when is None:
-            return True
-        value, problem = evaluate_when(rule.when, scope, self.limits)
-        if problem is not None:
-            log.warning("rule %s: when: %s: no match", rule.ref, problem)
-        return bool(value)  # Python's truthiness
+def match_scope(
+    rule: RuleDefinition, fired: TriggerEvent.Fired, base: dict[str, Any], limits: Limits
+) -> dict[str, Any] | None:
+    """The scope the rule's parameters render in if `rule` matches `fired` (whose
+    `event_scope` is `base`): its trigger parameters, criteria (at the event's time) and
+    `when` hold. None if it does not match.
+
+    A `when` that cannot be evaluated for this event (a field it lacks, a type it did not
+    expect) does not match, as a StackStorm criterion that fails does; it is logged.
+    """
+    if not listens_to(rule, fired.trigger_params):
+        return None
+    if not matches(rule.criteria, base, fired.timestamp, limits):
+        return None
+    scope = with_rule(base, rule)
+    if rule.when is None:
+        return scope
+    value, problem = evaluate_when(rule.when, scope, limits)
+    if problem is not None:
+        log.warning("rule %s: when: %s: no match", rule.ref, problem)
+    return scope if value else None  # Python's truthiness
+
+
+def enforcement_parameters(
+    rule: RuleDefinition, scope: dict[str, Any], action: ActionDefinition | None, limits: Limits
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The parameters an enforcement of `rule` carries, or None and why it fails: one that
+    does not render, or parameters that do not fit `action` (None: unknown)."""
+    config, unrendered = render_parameters(rule, scope, limits)
+    if config is None:
+        return None, unrendered
+    failure = parameter_problem(rule.action, action, config)
+    # A failed enforcement records no parameters: they may hold secrets the action would seal.
+    return (None, failure) if failure else (config, None)
 
 
 def evaluate_when(when: str, scope: Mapping[str, Any], limits: Limits) -> tuple[Any, str | None]:

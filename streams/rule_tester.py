@@ -189,11 +189,15 @@ def rendered_parameters(
     rendered, failure = render_parameters(rule, scope, limits)
     if rendered is None:
         return None, failure
+    return masked_parameters(rendered, action), parameter_problem(rule.action, action, rendered)
+
+
+def masked_parameters(
+    parameters: dict[str, Any], action: ActionDefinition | None
+) -> dict[str, Any]:
+    """`parameters` as people may see them: `action`'s secret ones and every keystore
+    reference as ``********``."""
     secret = set() if action is None else {n for n, s in action.parameters.items() if s.secret}
-    return _masked(rendered, secret), parameter_problem(rule.action, action, rendered)
-
-
-def _masked(parameters: dict[str, Any], secret: set[str]) -> dict[str, Any]:
     return {
         name: MASK if name in secret else _mask_references(value)
         for name, value in parameters.items()

@@ -26,6 +26,7 @@ from attune.infra.cli.login import login
 from attune.infra.cli.processes import GRACEFUL_SHUTDOWN_SECONDS, PROCESS_COMMANDS
 from attune.infra.cli.relay import relay
 from attune.infra.cli.replay import replay
+from attune.infra.cli.replay_rules import replay_rules
 from attune.infra.cli.rule import rule
 from attune.infra.cli.rule_test import test_command
 from attune.infra.settings import Settings
@@ -296,6 +297,7 @@ def kafka_init(ctx: click.Context, bootstrap: str | None) -> None:
 
 main.add_command(key)
 rule.add_command(test_command)
+replay.add_command(replay_rules)
 main.add_command(rule)
 main.add_command(event)
 main.add_command(action)

@@ -28,20 +28,21 @@ def _read_yaml(path: Path, what: str) -> Any:
         raise click.BadParameter(f"cannot read {path}: {problem}", param_hint=what) from None
 
 
-def rule_of(argument: str) -> str | dict[str, Any]:
-    """RULE as the API takes it: a ref as is, a YAML file as its definition."""
+def rule_of(argument: str, what: str = "RULE") -> str | dict[str, Any]:
+    """A rule as the API takes it: a ref as is, a YAML file as its definition (`what`:
+    the argument or option that gave it, for errors)."""
     path = Path(argument)
     if not (path.suffix in (".yaml", ".yml") or path.is_file()):
         return argument
     if not path.is_file():
-        raise click.BadParameter(f"no such file: {path}", param_hint="RULE")
-    definition = _read_yaml(path, "RULE")
+        raise click.BadParameter(f"no such file: {path}", param_hint=what)
+    definition = _read_yaml(path, what)
     if not isinstance(definition, dict):
-        raise click.BadParameter(f"{path} does not hold a rule (a mapping)", param_hint="RULE")
+        raise click.BadParameter(f"{path} does not hold a rule (a mapping)", param_hint=what)
     definition.setdefault("name", path.stem)
     pack_file = path.resolve().parent.parent / "pack.yaml"
     if "pack" not in definition and "ref" not in definition and pack_file.is_file():
-        pack = _read_yaml(pack_file, "RULE")
+        pack = _read_yaml(pack_file, what)
         if isinstance(pack, dict) and isinstance(pack.get("ref"), str):
             definition["pack"] = pack["ref"]
     return definition

@@ -71,6 +71,9 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/events/{event_id}"): {"path": {"event_id": str(FIRED)}},
     ("POST", "/api/v1/events/{event_id}/re-emit"): {"path": {"event_id": str(FIRED)}},
     ("POST", "/api/v1/rules/test"): {"json": {"rule": "core.sample", "event": str(FIRED)}},
+    ("POST", "/api/v1/rules/what-if"): {
+        "json": {"rule": "core.sample", "since": "2024-01-01T00:00:00Z"}
+    },
     ("GET", "/api/v1/enforcements"): {},
     ("GET", "/api/v1/executions"): {},
     ("POST", "/api/v1/executions"): {"json": {"action": "core.noop"}},

@@ -19,6 +19,8 @@ from tests.system.distributed import Cluster
 from tests.system.harness import (
     ATTUNE,
     TEMPLATED_RULE,
+    TIMED_RULE,
+    assert_what_if_agrees_with_the_live_engine,
     free_port,
     wait_until,
     write_pack,
@@ -41,7 +43,11 @@ def cluster(
     write_pack(
         tmp_path / "run" / "packs",
         "ops",
-        {"rules/templated.yaml": TEMPLATED_RULE, "rules/unfit.yaml": unfit},
+        {
+            "rules/templated.yaml": TEMPLATED_RULE,
+            "rules/timed.yaml": TIMED_RULE,
+            "rules/unfit.yaml": unfit,
+        },
     )
     cluster = Cluster(tmp_path / "run", postgres_server, postgres_schema, kafka_broker)
     cluster.attune("kafka", "init")
@@ -122,6 +128,9 @@ def test_rules_and_requests_run_through_every_process(
         [computed, *_] = wait_until(templated, timeout=40)
         assert computed["parameters"] == {"message": "SECONDS:2"}
         assert computed["result"]["stdout"] == "SECONDS:2"
+
+        # What-if over the ticks the rule engine handled reports exactly what it enforced.
+        assert_what_if_agrees_with_the_live_engine(api, "ops.timed", since="2020-01-01T00:00Z")
 
     cluster.stop()  # so that the topics stop growing (heartbeats, timer ticks) while read
     messages = read_topics(kafka_broker, TOPICS)
