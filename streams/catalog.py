@@ -1,22 +1,24 @@
 """Processor state folded from configuration events: actions and rules by ref.
 
-`RuleIndex.candidates` narrows the rules an event is evaluated against: a rule whose
-criteria test a path for equality with a constant (`equality_keys`) is filed under that
-path and the constant's `index_key`, so an event meets only the rules filed under the value
-it holds there, besides the rules filed under nothing. The criteria still decide.
+`RuleIndex.matching` gives the rules whose criteria hold for an event, evaluating only its
+`candidates`: a rule whose criteria test a path for equality with a constant
+(`equality_keys`) is filed under that path and the constant's `index_key`, so an event
+meets only the rules filed under the value it holds there, besides the rules filed under
+nothing. The candidates' criteria, compiled together, then decide.
 """
 
 from __future__ import annotations
 
-from bisect import bisect
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from attune.domain.configuration import Rule
-from attune.domain.criteria import MISSING, equality_keys, index_key, read_path
+from attune.domain.criteria import MISSING, CriteriaSet, equality_keys, index_key, read_path
 from attune.domain.definitions import FROM_LOG, ActionDefinition, RuleDefinition
 from attune.domain.events import AttuneEvent, event_name
+from attune.domain.expressions import DEFAULT_LIMITS, Limits
 
 ACTION_EVENTS = frozenset({"action.registered", "action.updated"})
 
@@ -43,60 +45,55 @@ class ActionCatalog:
         return self._actions.get(ref)
 
 
-# Beyond this many rules filed under an event's values, sort the candidates at once rather
-# than insert each in its place.
-_INSERTS = 16
-
-
 class _Plan:
-    """The enabled rules on one trigger type, in ref order, filed for `RuleIndex.candidates`.
+    """The enabled rules on one trigger type, in ref order, filed for `RuleIndex.matching`.
 
     Each rule with equality criteria is filed under one of its paths: the one the most
     rules on the trigger type test, so that an event's scope is read at as few paths as
     possible (ties: the rule's first such criterion). A rule is filed once, so no rule is a
-    candidate twice.
+    candidate twice. Their criteria are compiled together (`CriteriaSet`), so a criterion
+    several candidates share is evaluated once per event.
     """
 
-    __slots__ = ("_paths", "_positions", "_unfiled")
+    __slots__ = ("_criteria", "_paths", "_rules", "_unfiled")
 
     def __init__(self, rules: list[RuleDefinition]) -> None:
-        keyed = [(at, rule, equality_keys(rule.criteria)) for at, rule in enumerate(rules)]
-        tested = Counter(path for _, _, keys in keyed for path in keys)
-        filed: dict[str, dict[Any, list[tuple[int, RuleDefinition]]]] = {}
-        unfiled: list[tuple[int, RuleDefinition]] = []
-        for position, rule, keys in keyed:
+        keyed = [(at, equality_keys(rule.criteria)) for at, rule in enumerate(rules)]
+        tested = Counter(path for _, keys in keyed for path in keys)
+        filed: dict[str, dict[Any, list[int]]] = {}
+        unfiled: list[int] = []
+        for position, keys in keyed:
             path = max(keys, key=tested.__getitem__, default=None)  # the first of the most tested
             key = MISSING if path is None else index_key(keys[path])
             if path is None or key is MISSING:
-                unfiled.append((position, rule))
+                unfiled.append(position)
             else:
-                filed.setdefault(path, {}).setdefault(key, []).append((position, rule))
-        self._positions = [position for position, _ in unfiled]
-        self._unfiled = [rule for _, rule in unfiled]
+                filed.setdefault(path, {}).setdefault(key, []).append(position)
+        self._rules = rules
+        self._unfiled = unfiled
         self._paths = list(filed.items())
+        self._criteria = CriteriaSet([rule.criteria for rule in rules])
 
-    def candidates(self, scope: Mapping[str, Any]) -> list[RuleDefinition]:
-        found: list[tuple[int, RuleDefinition]] = []
+    def candidates(self, scope: Mapping[str, Any]) -> list[int]:
+        """The positions, in order, of the rules an event with this scope may match."""
+        found: list[int] = []
         for path, by_key in self._paths:
             key = index_key(read_path(scope, path))
             if key is not MISSING:
                 found += by_key.get(key, ())
         if not found:
             return self._unfiled  # (the caller does not change it)
-        if len(found) > _INSERTS:
-            found += zip(self._positions, self._unfiled, strict=True)
-            found.sort(key=_position)
-            return [rule for _, rule in found]
-        positions, rules = self._positions.copy(), self._unfiled.copy()
-        for position, rule in found:
-            at = bisect(positions, position)
-            positions.insert(at, position)
-            rules.insert(at, rule)
-        return rules
+        return sorted(self._unfiled + found)  # (two sorted runs: a merge)
 
+    def matching(
+        self, scope: Mapping[str, Any], now: datetime | None, limits: Limits
+    ) -> list[RuleDefinition]:
+        rules = self._rules
+        held = self._criteria.holding(self.candidates(scope), scope, now, limits)
+        return [rules[position] for position in held]
 
-def _position(filed: tuple[int, RuleDefinition]) -> int:
-    return filed[0]
+    def rules_at(self, positions: list[int]) -> list[RuleDefinition]:
+        return [self._rules[position] for position in positions]
 
 
 class RuleIndex:
@@ -139,12 +136,27 @@ class RuleIndex:
         """The rules of `listening_to(trigger)`, in the same order, that an event with this
         scope (`event_scope`) may match: those without equality criteria, and those filed
         (by one of their equality criteria) under the value the event holds at that path.
-        Every rule left out fails that criterion; the others' criteria still decide. Do not
-        change the list returned."""
+        Every rule left out fails that criterion; the others' criteria still decide."""
+        plan = self._plan(trigger)
+        return plan.rules_at(plan.candidates(scope))
+
+    def matching(
+        self,
+        trigger: str,
+        scope: Mapping[str, Any],
+        now: datetime | None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> list[RuleDefinition]:
+        """The rules of `listening_to(trigger)`, in the same order, whose criteria hold for
+        an event with this scope at time `now` (what `matches` answers for each), found
+        among the `candidates` only."""
+        return self._plan(trigger).matching(scope, now, limits)
+
+    def _plan(self, trigger: str) -> _Plan:
         plan = self._plans.get(trigger)
         if plan is None:
             plan = self._plans[trigger] = _Plan(self.listening_to(trigger))
-        return plan.candidates(scope)
+        return plan
 
     def all(self) -> list[RuleDefinition]:
         return [self._by_ref[ref] for ref in sorted(self._by_ref)]

@@ -2,8 +2,9 @@
 
 On `trigger_event.fired` it creates an enforcement for every enabled rule on that trigger
 type whose trigger parameters, criteria and `when` condition match (backstop rules only
-when no standard rule did; the rules an equality criterion rules out are not evaluated:
-`RuleIndex.candidates`), with the rule's action parameters
+when no standard rule did; `RuleIndex.matching` evaluates the criteria of only the rules
+an equality criterion does not rule out, and each criterion they share once), with the
+rule's action parameters
 rendered against the event (`event_scope` and `with_rule`: what its expressions read) and
 checked against the action's schema (parameters that do not render or validate fail the
 enforcement, with the reason). Rendering depends on the event alone, its time included, so
@@ -62,11 +63,11 @@ class RuleEngine:
 
     def _enforce_rules(self, fired: TriggerEvent.Fired, now: datetime) -> list[m.Command]:
         base = event_scope(fired)
-        # Only the candidates: a rule the index leaves out fails one of its equality criteria.
+        timestamp, limits = fired.timestamp, self.limits
         matched = [
             (rule, scope)
-            for rule in self.rules.candidates(fired.trigger, base)
-            if (scope := match_scope(rule, fired, base, self.limits)) is not None
+            for rule in self.rules.matching(fired.trigger, base, timestamp, limits)
+            if (scope := conditions_scope(rule, fired, base, limits)) is not None
         ]
         if not matched:
             return []  # (most events, with many rules: not even a cause to derive)
@@ -127,13 +128,22 @@ def match_scope(
     """The scope the rule's parameters render in if `rule` matches `fired` (whose
     `event_scope` is `base`): its trigger parameters, criteria (at the event's time) and
     `when` hold. None if it does not match.
+    """
+    if not matches(rule.criteria, base, fired.timestamp, limits):
+        return None
+    return conditions_scope(rule, fired, base, limits)
+
+
+def conditions_scope(
+    rule: RuleDefinition, fired: TriggerEvent.Fired, base: dict[str, Any], limits: Limits
+) -> dict[str, Any] | None:
+    """`match_scope` for a rule whose criteria are known to hold: its trigger parameters
+    and `when` decide.
 
     A `when` that cannot be evaluated for this event (a field it lacks, a type it did not
     expect) does not match, as a StackStorm criterion that fails does; it is logged.
     """
     if not listens_to(rule, fired.trigger_params):
-        return None
-    if not matches(rule.criteria, base, fired.timestamp, limits):
         return None
     scope = with_rule(base, rule)
     if rule.when is None:

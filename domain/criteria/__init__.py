@@ -32,7 +32,8 @@ Criteria map a key to a condition; all of them must hold::
 
 `check_criteria` refuses, at registration, what could never be evaluated: an unknown
 operator, a bad path, a bad regular expression, a template that does not compile, a
-keystore read, a search without its condition. `matches` answers for one event;
+keystore read, a search without its condition. `matches` answers for one event, and a
+`CriteriaSet` for many rules' criteria at once;
 `explain` details every criterion for the rule tester; `equality_keys` gives what the rule
 engine can index rules by.
 """
@@ -42,6 +43,7 @@ from __future__ import annotations
 from attune.domain.criteria.engine import (
     SEARCH_CONDITIONS,
     Condition,
+    CriteriaSet,
     CriterionOutcome,
     check_criteria,
     equality_keys,
@@ -61,6 +63,7 @@ __all__ = [
     "OPERATORS",
     "SEARCH_CONDITIONS",
     "Condition",
+    "CriteriaSet",
     "CriterionOutcome",
     "PathError",
     "check_criteria",

@@ -9,7 +9,7 @@ so evaluating a rule's criteria again costs the lookups and the tests only.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -260,7 +260,11 @@ def _holds(criterion: Criterion | _Broken, ev: Evaluation) -> bool:
     """The criterion holds: the fast path of `matches`, no detail kept."""
     if isinstance(criterion, _Broken):
         return False
-    value = read(ev.scope, criterion.steps)
+    return _holds_for(criterion, read(ev.scope, criterion.steps), ev)
+
+
+def _holds_for(criterion: Criterion, value: Any, ev: Evaluation) -> bool:
+    """The criterion holds for `value`, found at its path (or `MISSING`)."""
     if value is MISSING:
         value = None  # as in StackStorm, an operator sees a missing value as null
     spec = criterion.spec
@@ -314,6 +318,82 @@ def matches(
         if not _holds(_compiled(key, condition), ev):
             return False
     return True
+
+
+class CriteriaSet:
+    """The criteria of many rules, compiled together to be evaluated against one event.
+
+    Rules are numbered by their place in the list given. A criterion several rules hold
+    (the same path, operator, condition and pattern, aliases and ``#`` suffixes aside) is
+    evaluated once per event, and each path is read once: with many rules on a trigger
+    type, most test a few fields against a few patterns. The outcome is what `matches`
+    answers for each rule alone (a pattern's templates render against the event's scope,
+    the same for every rule).
+    """
+
+    __slots__ = ("_criteria", "_paths", "_rules")
+
+    def __init__(self, rules: Sequence[Mapping[str, Condition]]) -> None:
+        numbered: dict[tuple[Any, ...], int] = {}
+        paths: dict[str, int] = {}
+        criteria: list[tuple[Criterion | _Broken, int]] = []
+        held: list[tuple[int, ...]] = []
+        for rule_criteria in rules:
+            numbers = []
+            for key, condition in rule_criteria.items():
+                criterion = _compiled(key, condition)
+                path = key if isinstance(criterion, _Broken) else parse_key(key).text
+                identity = (
+                    path,
+                    canonical_name(condition.type) or condition.type,
+                    condition.condition,
+                    repr(condition.pattern),  # (`1`, `1.0` and `True` differ)
+                )
+                number = numbered.get(identity)
+                if number is None:
+                    number = numbered[identity] = len(criteria)
+                    criteria.append((criterion, paths.setdefault(path, len(paths))))
+                numbers.append(number)
+            held.append(tuple(numbers))
+        self._criteria = criteria
+        self._paths = len(paths)
+        self._rules = held
+
+    def holding(
+        self,
+        rules: Iterable[int],
+        scope: Mapping[str, Any],
+        now: datetime | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> list[int]:
+        """Of the rules numbered `rules`, in their order, those whose criteria all hold
+        for the scope at time `now` (see `matches`)."""
+        ev = Evaluation(_with_trigger(scope), now, limits)
+        criteria, of_rule = self._criteria, self._rules
+        outcomes: list[bool | None] = [None] * len(criteria)
+        values: list[Any] = [_UNREAD] * self._paths
+        holding = []
+        for rule in rules:
+            for number in of_rule[rule]:
+                outcome = outcomes[number]
+                if outcome is None:
+                    criterion, path = criteria[number]
+                    if isinstance(criterion, _Broken):
+                        outcome = False
+                    else:
+                        value = values[path]
+                        if value is _UNREAD:
+                            value = values[path] = read(ev.scope, criterion.steps)
+                        outcome = _holds_for(criterion, value, ev)
+                    outcomes[number] = outcome
+                if not outcome:
+                    break
+            else:
+                holding.append(rule)
+        return holding
+
+
+_UNREAD = object()  # a path `CriteriaSet.holding` has not read yet for this event
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,8 @@ def _decoded(value: Any) -> Any:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # the common case, kept short
+        return value
     value = _decoded(value)
     if not isinstance(value, str):
         raise Unsuited(f"the value is {kind(value)}, not a string")
@@ -176,6 +178,8 @@ def _holds_item(container: Any, item: Any) -> bool:
 
 
 def _contains(value: Any, pattern: Any, _ev: Evaluation) -> bool:
+    if type(value) is str and type(pattern) is str:  # the common case, kept short
+        return pattern in value
     return _holds_item(_decoded(value), pattern)
 
 

@@ -22,12 +22,14 @@ from attune.domain.expressions.parser import parse
 class Expression:
     """One expression of the language, compiled. Immutable, so shared between threads."""
 
-    __slots__ = ("text", "_closure", "_cost", "_names", "_functions")
+    __slots__ = ("text", "_closure", "_cost", "_names", "_functions", "_roots")
 
     def __init__(self, text: str, program: Program) -> None:
         self.text = text
         self._closure, self._cost = program.closure, program.cost
         self._names, self._functions = program.names, program.functions
+        # (the roots as written, asked on every rendering of a rule's parameters)
+        self._roots = frozenset(canonical_root(name) for name in self._names)
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
@@ -68,10 +70,12 @@ class Expression:
         (``trigger``): whether it is a root the caller supplies or a workflow variable
         depends on the scope. Given the roots the caller `supplied`, other names count as
         ``workflow``, where they are read from."""
+        if supplied is None:
+            return self._roots
         roots = set()
         for name in self._names:
             canonical = canonical_root(name)
-            if canonical in NAMESPACES or supplied is None or name in supplied:
+            if canonical in NAMESPACES or name in supplied:
                 roots.add(canonical)
             else:
                 roots.add("workflow")

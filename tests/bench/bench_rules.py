@@ -22,14 +22,17 @@ import json
 import sys
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from attune.commands import models as m  # noqa: E402
 from attune.domain.configuration import Rule  # noqa: E402
+from attune.domain.criteria import matches  # noqa: E402
 from attune.domain.definitions import RuleDefinition  # noqa: E402
 from attune.domain.events import AttuneEvent  # noqa: E402
+from attune.domain.expressions import DEFAULT_LIMITS, Limits  # noqa: E402
 from attune.streams.catalog import RuleIndex  # noqa: E402
 from attune.streams.rule_engine import RuleEngine  # noqa: E402
 from tests.streams.events import CAUSE, action_registered, at, fired, pending_events  # noqa: E402
@@ -43,10 +46,18 @@ TARGETS = {100: 20_000, 1_000: 4_000}  # events/s
 
 
 class EveryRule(RuleIndex):
-    """The rule index without its narrowing: every enabled rule is a candidate."""
+    """The index without its narrowing: every enabled rule on the trigger type, each
+    evaluated alone (`matches`)."""
 
-    def candidates(self, trigger: str, scope: Mapping[str, Any]) -> list[RuleDefinition]:
-        return self.listening_to(trigger)
+    def matching(
+        self,
+        trigger: str,
+        scope: Mapping[str, Any],
+        now: datetime | None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> list[RuleDefinition]:
+        rules = self.listening_to(trigger)
+        return [rule for rule in rules if matches(rule.criteria, scope, now, limits)]
 
 
 def criteria(number: int) -> dict[str, Any]:

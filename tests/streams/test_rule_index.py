@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, cast
 
 from hypothesis import HealthCheck, given, settings
@@ -14,6 +15,7 @@ from attune.domain.configuration import Rule
 from attune.domain.criteria import MISSING, matches
 from attune.domain.definitions import RuleDefinition
 from attune.domain.events import AttuneEvent
+from attune.domain.expressions import DEFAULT_LIMITS, Limits
 from attune.streams.catalog import RuleIndex
 from attune.streams.rule_engine import RuleEngine, event_scope
 from tests.streams.events import CAUSE, action_registered, at, fired, pending_events
@@ -111,10 +113,18 @@ def payload(**fields: Any) -> dict[str, Any]:
 
 
 class EveryRule(RuleIndex):
-    """The index without its narrowing: every enabled rule on the trigger type."""
+    """The index without its narrowing: every enabled rule on the trigger type, each
+    evaluated alone (`matches`)."""
 
-    def candidates(self, trigger: str, scope: Mapping[str, Any]) -> list[RuleDefinition]:
-        return self.listening_to(trigger)
+    def matching(
+        self,
+        trigger: str,
+        scope: Mapping[str, Any],
+        now: datetime | None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> list[RuleDefinition]:
+        rules = self.listening_to(trigger)
+        return [rule for rule in rules if matches(rule.criteria, scope, now, limits)]
 
 
 class Pair:
