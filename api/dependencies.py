@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from attune.commands.models import Command
 from attune.commands.service import CommandService
 from attune.domain.events import AttuneAggregate
+from attune.domain.expressions import DEFAULT_LIMITS, Limits
 
 Written = TypeVar("Written", bound=AttuneAggregate)
 VISIBLE_WITHIN = 10.0  # seconds a write may take to reach the projections
@@ -76,6 +77,9 @@ class ApiServices:
     clock: Callable[[], datetime]  # UTC now: the time commands are stamped with
     entropy: Callable[[int], bytes]  # random bytes for new ids (os.urandom in production)
     credentials: Credentials
+    # The bounds of every expression, as the rule engine applies them (the setting
+    # `expression_limits`): the rule tester and what-if decide as it does.
+    expression_limits: Limits = DEFAULT_LIMITS
 
     def execute_visibly(self, command: Command) -> int:
         """Apply a user command and wait until reads show it (the caller's next request

@@ -36,7 +36,7 @@ from attune.domain.definitions import (
     TriggerTypeDefinition,
     registering,
 )
-from attune.domain.expressions import DEFAULT_LIMITS
+from attune.domain.expressions import Limits
 from attune.domain.ids import new_runtime_id
 from attune.domain.rule_checks import rule_problems
 from attune.projections import queries
@@ -128,7 +128,7 @@ def _definition(row: dict[str, Any] | None, kind: type[Any]) -> Any:
     return None if row is None else kind.model_validate(row["definition"], context=FROM_LOG)
 
 
-def _inline_rule(connection: Connection, written: dict[str, Any]) -> RuleDefinition:
+def _inline_rule(connection: Connection, written: dict[str, Any], limits: Limits) -> RuleDefinition:
     """The inline rule, validated as registering it would be, or the 422 naming the field."""
     fields = dict(written)
     ref = fields.get("ref")
@@ -140,7 +140,7 @@ def _inline_rule(connection: Connection, written: dict[str, Any]) -> RuleDefinit
     fields.setdefault("pack", INLINE_PACK)
     fields.setdefault("ref", f"{fields['pack']}.{fields['name']}")
     try:
-        rule = RuleDefinition.model_validate(fields, context=registering(DEFAULT_LIMITS))
+        rule = RuleDefinition.model_validate(fields, context=registering(limits))
     except ValidationError as error:
         raise RequestValidationError(
             [
@@ -176,13 +176,14 @@ def _stored_rule(connection: Connection, ref: str, caller: Caller) -> RuleDefini
 
 
 def given_rule(
-    connection: Connection, given: str | dict[str, Any], caller: Caller
+    connection: Connection, given: str | dict[str, Any], caller: Caller, limits: Limits
 ) -> RuleDefinition:
     """The rule a request names (a registered rule's ref) or gives (a definition,
-    validated as registering it would be: a 422 names the field as ``rule.<field>``)."""
+    validated as registering it would be under `limits`: a 422 names the field as
+    ``rule.<field>``)."""
     if isinstance(given, str):
         return _stored_rule(connection, given, caller)
-    return _inline_rule(connection, given)
+    return _inline_rule(connection, given, limits)
 
 
 def action_of(connection: Connection, rule: RuleDefinition) -> ActionDefinition | None:
@@ -212,7 +213,8 @@ def test_rule(
         raise invalid("body", "event", "give a stored trigger event's id, or a payload")
     if body.event is not None and (given_payload or body.trigger_params is not None):
         raise invalid("body", "event", "give either a stored event or a payload, not both")
-    rule = given_rule(connection, body.rule, caller)
+    limits = services.expression_limits
+    rule = given_rule(connection, body.rule, caller, limits)
     if body.event is not None:
         row = queries.get_event(connection, body.event)
         if row is None or not caller.may("event:read", row["trigger"].partition(".")[0]):
@@ -234,7 +236,7 @@ def test_rule(
             now,
         )
     action = action_of(connection, rule)
-    return RuleTestResult.model_validate(examine(rule, fired, action, DEFAULT_LIMITS).as_json())
+    return RuleTestResult.model_validate(examine(rule, fired, action, limits).as_json())
 
 
 class _PostOnly:

@@ -28,7 +28,6 @@ from attune.api.request_body import RequestBody, invalid
 from attune.api.rule_tests import RuleRef, action_of, given_rule, serve_post_only
 from attune.api.time_range import IsoDateTime
 from attune.domain.definitions import FROM_LOG, RuleDefinition
-from attune.domain.expressions import DEFAULT_LIMITS
 from attune.projections import queries
 from attune.streams.what_if import StoredEvent, would_have_matched
 
@@ -158,7 +157,8 @@ def what_if(
     until = body.until or services.clock()
     if until <= body.since:
         raise invalid("body", "until", "must be after since")
-    rule = given_rule(connection, body.rule, caller)
+    limits = services.expression_limits
+    rule = given_rule(connection, body.rule, caller, limits)
     if not caller.may("event:read", rule.trigger.partition(".")[0]):
         raise HTTPException(403, f"{caller.login} lacks the permission event:read")
     after = None if body.after is None else cursor_position(body.after)
@@ -179,7 +179,7 @@ def what_if(
         rule,
         events,
         action_of(connection, rule),
-        DEFAULT_LIMITS,
+        limits,
         _enforced_by_standard(connection, rule),
     )
     return WhatIfResult.model_validate(

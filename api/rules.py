@@ -27,7 +27,14 @@ from attune.api.errors import Message, Responses
 from attune.api.request_body import RequestBody, invalid
 from attune.commands import models as m
 from attune.domain import configuration
-from attune.domain.definitions import MAX_NAME, NAME_PATTERN, REF_PATTERN, RuleDefinition
+from attune.domain.definitions import (
+    MAX_NAME,
+    NAME_PATTERN,
+    REF_PATTERN,
+    RuleDefinition,
+    registering,
+)
+from attune.domain.expressions import Limits
 
 
 class RefConvertor(StringConvertor):
@@ -71,8 +78,9 @@ class RuleIn(RequestBody, RuleDefinition):
         default=None, pattern=RULE_NAME_PATTERN, max_length=MAX_NAME
     )
 
-    def definition(self, path_ref: str | None = None) -> RuleDefinition:
-        """The definition this body gives (for the rule at `path_ref`, when replacing)."""
+    def definition(self, limits: Limits, path_ref: str | None = None) -> RuleDefinition:
+        """The definition this body gives (for the rule at `path_ref`, when replacing), its
+        templates checked under `limits` (the rule engine's)."""
         ref = self.ref or path_ref
         if path_ref is not None and self.ref is not None and self.ref != path_ref:
             raise invalid("body", "ref", f"is '{self.ref}', but the path names '{path_ref}'")
@@ -86,7 +94,9 @@ class RuleIn(RequestBody, RuleDefinition):
                 raise invalid("body", field, f"is '{given}', but the ref '{ref}' says '{expected}'")
         fields: dict[str, Any] = self.model_dump(exclude={"ref", "pack", "name"})
         try:
-            return RuleDefinition.model_validate({**fields, "ref": ref, "pack": pack, "name": name})
+            return RuleDefinition.model_validate(
+                {**fields, "ref": ref, "pack": pack, "name": name}, context=registering(limits)
+            )
         except ValidationError as refused:  # what the body's own checks could not see
             raise RequestValidationError(
                 [{**error, "loc": ("body", *error["loc"])} for error in refused.errors()]
@@ -128,7 +138,7 @@ def create_rule(
     services: Services,
     caller: Annotated[Caller, requires("rule:write")],
 ) -> Rule:
-    definition = body.definition()
+    definition = body.definition(services.expression_limits)
     _check_may_write(caller, definition.ref)
     services.execute_visibly(
         m.CreateRule(**cause_of(caller, request, services), definition=definition)
@@ -145,7 +155,7 @@ def replace_rule(
     caller: Annotated[Caller, requires("rule:write")],
 ) -> Rule:
     _check_may_write(caller, ref)
-    definition = body.definition(ref)
+    definition = body.definition(services.expression_limits, ref)
     services.execute_visibly(
         m.ReplaceRule(**cause_of(caller, request, services), definition=definition)
     )

@@ -231,6 +231,7 @@ def build_embedded(
             clock=clock,
             entropy=os.urandom,
             credentials=LocalCredentials(token_service),
+            expression_limits=settings.expression_limits,
         )
     )
     return Embedded(

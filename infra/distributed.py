@@ -166,6 +166,7 @@ def build_api(settings: Settings, clock: Clock = utc_now) -> FastAPI:
             clock=clock,
             entropy=os.urandom,
             credentials=LocalCredentials(token_service),
+            expression_limits=settings.expression_limits,
         )
     )
 

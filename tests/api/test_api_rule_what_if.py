@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -9,12 +10,15 @@ import pytest
 from api_harness import at
 from fastapi.testclient import TestClient
 
+from attune.api.app import create_app
+from attune.api.dependencies import ApiServices
 from attune.commands import models as m
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.access import GrantSpec, RoleDefinition
 from attune.domain.criteria import Condition
 from attune.domain.definitions import PackDefinition, RuleDefinition, TriggerTypeDefinition
+from attune.domain.expressions import Limits
 from attune.domain.identity import IdentityKind
 from attune.domain.secrets import MASK
 from attune.projections.projector import Projector
@@ -224,3 +228,17 @@ def test_a_caller_who_may_not_read_the_events_is_refused(
         headers={"Authorization": f"Bearer {key}"},
     )
     assert response.status_code == 403 and "event:read" in response.text
+
+
+def test_the_rule_engines_expression_bounds_apply(services: ApiServices, admin_key: str) -> None:
+    """What-if decides under the bounds the rule engine runs with (the setting
+    `expression_limits`), not the defaults: a `when` that takes more steps than they allow
+    fails, so matches nothing."""
+    rule = {"trigger": "core.webhook", "when": '"db" in trigger.host', "action": "core.noop"}
+    bounded = replace(services, expression_limits=Limits(max_steps=2))
+    with TestClient(create_app(bounded)) as client:
+        client.headers["Authorization"] = f"Bearer {admin_key}"
+        assert what_if(client, rule=rule, **WINDOW)["matched"] == []
+    with TestClient(create_app(services)) as client:
+        client.headers["Authorization"] = f"Bearer {admin_key}"
+        assert len(what_if(client, rule=rule, **WINDOW)["matched"]) == 3
