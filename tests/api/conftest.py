@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 from uuid import UUID
 
+import httpx
 import pytest
 from api_harness import ECHO, T0, TickingClock
 from fastapi.testclient import TestClient
@@ -19,6 +21,7 @@ from attune.commands import models as m
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.identity import IdentityKind
+from attune.infra.cli import client as cli_client
 from attune.infra.projection_runner import projection_loop
 from attune.infra.security.credentials import LocalCredentials
 from attune.infra.security.passwords import hash_password
@@ -97,3 +100,17 @@ def live_projection(store: EventStore, projector: Projector) -> Iterator[None]:
     loop.start()
     yield
     loop.stop()
+
+
+@pytest.fixture
+def cli_in_process(
+    client: TestClient, admin_key: str, monkeypatch: pytest.MonkeyPatch, live_projection: None
+) -> None:
+    """The CLI's HTTP client talks to the test application, as the admin, with the
+    projections following the store."""
+    monkeypatch.setenv("ATTUNE_TOKEN", admin_key)
+
+    def in_process(**options: Any) -> httpx.Client:
+        return TestClient(client.app, base_url=options["base_url"], headers=options["headers"])
+
+    monkeypatch.setattr(cli_client.httpx, "Client", in_process)

@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 import click
-import httpx
 import pytest
 from api_harness import at
 from click.testing import CliRunner, Result
-from fastapi.testclient import TestClient
 
-from attune.infra.cli import client as cli_client
 from attune.infra.cli.replay_rules import replay_rules, time_of
 from attune.infra.settings import Settings
 from tests.api.test_api_rule_what_if import catalog, event_id  # noqa: F401 (fixture)
 
-
-@pytest.fixture(autouse=True)
-def api(
-    client: TestClient, admin_key: str, monkeypatch: pytest.MonkeyPatch, live_projection: None
-) -> None:
-    """The CLI's HTTP client talks to the test application, as the admin."""
-    monkeypatch.setenv("ATTUNE_TOKEN", admin_key)
-
-    def in_process(**options: Any) -> httpx.Client:
-        return TestClient(client.app, base_url=options["base_url"], headers=options["headers"])
-
-    monkeypatch.setattr(cli_client.httpx, "Client", in_process)
+pytestmark = pytest.mark.usefixtures("cli_in_process")
 
 
 def run(*args: str) -> Result:

@@ -7,29 +7,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from click.testing import CliRunner, Result
-from fastapi.testclient import TestClient
 
-from attune.infra.cli import client as cli_client
 from attune.infra.cli import rule_test
 from attune.infra.cli.event import event
 from attune.infra.settings import Settings
 from tests.api.test_api_rule_tester import OUTAGE, catalog  # noqa: F401 (fixture)
 
-
-@pytest.fixture(autouse=True)
-def api(
-    client: TestClient, admin_key: str, monkeypatch: pytest.MonkeyPatch, live_projection: None
-) -> None:
-    """The CLI's HTTP client talks to the test application, as the admin."""
-    monkeypatch.setenv("ATTUNE_TOKEN", admin_key)
-
-    def in_process(**options: Any) -> httpx.Client:
-        return TestClient(client.app, base_url=options["base_url"], headers=options["headers"])
-
-    monkeypatch.setattr(cli_client.httpx, "Client", in_process)
+pytestmark = pytest.mark.usefixtures("cli_in_process")
 
 
 def run(command: Any, *args: str) -> Result:
