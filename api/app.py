@@ -22,6 +22,7 @@ from attune.api import (
     rule_what_if,
     rules,
     sessions,
+    webhooks,
 )
 from attune.api.allowed_methods import method_not_allowed
 from attune.api.body_limit import BodyLimit
@@ -72,6 +73,7 @@ def create_app(services: ApiServices) -> FastAPI:
         executions,
         identities,
         keys,
+        webhooks,
     )
     for module in (*routers, audit):
         app.include_router(module.router, prefix=API_PREFIX)

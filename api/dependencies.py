@@ -80,6 +80,8 @@ class ApiServices:
     # The bounds of every expression, as the rule engine applies them (the setting
     # `expression_limits`): the rule tester and what-if decide as it does.
     expression_limits: Limits = DEFAULT_LIMITS
+    # Headers (lower-case) left out of a webhook's stored headers besides the credentials.
+    webhook_dropped_headers: frozenset[str] = frozenset()
 
     def execute_visibly(self, command: Command) -> int:
         """Apply a user command and wait until reads show it (the caller's next request

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from attune.domain.errors import InvalidParameters, ParameterProblem
 from attune.domain.templates import is_deferred
 
-ParamType = Literal["string", "integer", "number", "boolean", "array", "object"]
+ParamType = Literal["string", "integer", "number", "boolean", "array", "object", "any"]
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -26,6 +26,7 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
     "boolean": (bool,),
     "array": (list,),
     "object": (dict,),
+    "any": (object,),  # any JSON value (a webhook's body)
 }
 
 
@@ -57,14 +58,20 @@ def _has_type(value: Any, type_name: str) -> bool:
 
 
 def validate_parameters(
-    owner: str, schema: ParameterSchema, given: dict[str, Any]
+    owner: str, schema: ParameterSchema, given: dict[str, Any], *, others: bool = False
 ) -> dict[str, Any]:
-    """Return the given parameters with defaults filled in, or raise InvalidParameters."""
+    """Return the given parameters with defaults filled in, or raise InvalidParameters.
+    With `others`, fields the schema does not declare are kept as given (a trigger
+    type's payload schema declares what rules may rely on, not all a sender may send)."""
     problems: list[ParameterProblem] = []
-    for name in given:
-        if name not in schema:
-            problems.append(ParameterProblem(name, "is not a parameter of " + owner))
     result: dict[str, Any] = {}
+    for name, value in given.items():
+        if name in schema:
+            continue
+        if others:
+            result[name] = value
+        else:
+            problems.append(ParameterProblem(name, "is not a parameter of " + owner))
     for name, spec in schema.items():
         if name not in given or given[name] is None:
             if spec.default is not None:

@@ -232,6 +232,7 @@ def build_embedded(
             entropy=os.urandom,
             credentials=LocalCredentials(token_service),
             expression_limits=settings.expression_limits,
+            webhook_dropped_headers=frozenset(h.lower() for h in settings.webhook_dropped_headers),
         )
     )
     return Embedded(

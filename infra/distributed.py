@@ -167,6 +167,7 @@ def build_api(settings: Settings, clock: Clock = utc_now) -> FastAPI:
             entropy=os.urandom,
             credentials=LocalCredentials(token_service),
             expression_limits=settings.expression_limits,
+            webhook_dropped_headers=frozenset(h.lower() for h in settings.webhook_dropped_headers),
         )
     )
 

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # Bounds of every expression (steps, sizes, nesting; docs/expressions.md#bounds), e.g.
     # ATTUNE_EXPRESSION_LIMITS='{"max_steps": 20000}' or in attune.yaml.
     expression_limits: Limits = DEFAULT_LIMITS
+    # Request headers never stored with a webhook's trigger event, besides the credentials
+    # (Authorization, Cookie, X-Api-Key, X-Attune-Signature), e.g. ["x-internal-token"].
+    webhook_dropped_headers: list[str] = []
 
     @classmethod
     def settings_customise_sources(

@@ -147,6 +147,13 @@ def list_rules(
     return paged(connection, table, where + packs_only, [table.c.ref], limit, offset)
 
 
+def rules_of_trigger(connection: Connection, trigger: str, *, enabled: bool) -> list[Row]:
+    """Every rule on a trigger type (enabled or not), unpaged, in ref order."""
+    table = schema.rule
+    query = select(table).where(*where_equal(table, trigger=trigger, enabled=enabled))
+    return [dict(row._mapping) for row in connection.execute(query.order_by(table.c.ref))]
+
+
 def get_rule(connection: Connection, ref: str) -> Row | None:
     """A registered rule (an unregistered one has no row)."""
     row = connection.execute(select(schema.rule).where(schema.rule.c.ref == ref)).first()

@@ -23,6 +23,7 @@ from attune.domain.access import BUILT_IN_ROLES, Grants
 from attune.domain.definitions import RuleDefinition, TriggerTypeDefinition
 from attune.domain.identity import IdentityKind
 from attune.domain.keystore import KeyScope
+from attune.domain.parameters import ParameterSpec
 from attune.infra.security.credentials import LocalCredentials
 from attune.infra.security.passwords import hash_password
 from attune.projections.projector import Projector
@@ -71,6 +72,8 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/events/{event_id}"): {"path": {"event_id": str(FIRED)}},
     ("POST", "/api/v1/events/{event_id}/re-emit"): {"path": {"event_id": str(FIRED)}},
     ("POST", "/api/v1/rules/test"): {"json": {"rule": "core.sample", "event": str(FIRED)}},
+    ("POST", "/api/v1/webhooks/{name}"): {"path": {"name": "hook"}, "json": {"n": "{n}"}},
+    ("POST", "/api/v1/webhooks"): {"json": {"trigger": "core.tick", "payload": {}}},
     ("POST", "/api/v1/rules/what-if"): {
         "json": {"rule": "core.sample", "since": "2024-01-01T00:00:00Z"}
     },
@@ -189,9 +192,30 @@ def world(
             definition=TriggerTypeDefinition(ref="core.tick", pack="core", name="tick"),
         )
     )
-    for rule in ("sample", "doomed"):
+    commands.execute(
+        m.RegisterTriggerType(
+            actor="t",
+            at=T0,
+            definition=TriggerTypeDefinition(
+                ref="core.webhook",
+                pack="core",
+                name="webhook",
+                parameters={"url": ParameterSpec(type="string", required=True)},
+            ),
+        )
+    )
+    for rule, trigger, params in (
+        ("sample", "core.tick", {}),
+        ("doomed", "core.tick", {}),
+        ("hooked", "core.webhook", {"url": "hook"}),
+    ):
         definition = RuleDefinition(
-            ref=f"core.{rule}", pack="core", name=rule, trigger="core.tick", action="core.noop"
+            ref=f"core.{rule}",
+            pack="core",
+            name=rule,
+            trigger=trigger,
+            trigger_params=params,
+            action="core.noop",
         )
         commands.execute(m.RegisterRule(actor="t", at=T0, definition=definition))
     commands.execute(m.FireTrigger(actor="t", at=T0, trigger_event_id=FIRED, trigger="core.tick"))

@@ -91,9 +91,12 @@ def test_every_integer_in_a_request_has_bounds(client: TestClient) -> None:
         if schema.get("type") == "integer" and "maximum" not in schema
     ]
     bodies = [
-        op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rpartition("/")[2]
+        schema["$ref"].rpartition("/")[2]
         for _, _, op in _operations(client)
         if "requestBody" in op
+        # (a named webhook's body is any JSON or text, read by the route: no model)
+        for schema in [op["requestBody"]["content"]["application/json"]["schema"]]
+        if "$ref" in schema
     ]
     unbounded += [
         (body, field)
@@ -139,7 +142,9 @@ def test_every_operation_documents_the_answers_its_dependencies_may_give(
         if op.get("parameters"):
             assert "422" in documented, (method, path)
         if "requestBody" in op:
-            assert {"400", "413", "422"} <= documented, (method, path)
+            assert {"413", "422"} <= documented, (method, path)
+            if "$ref" in op["requestBody"]["content"]["application/json"]["schema"]:
+                assert "400" in documented, (method, path)  # a model's body FastAPI parses
         if any(p["name"] == "position" for p in op.get("parameters", [])):
             assert {"429", "503"} <= documented, (method, path)
         for status, response in op["responses"].items():

@@ -47,6 +47,8 @@ def test_openapi_lists_every_route_with_named_operations(client: TestClient) -> 
         ("POST", "/api/v1/rules/{ref}/disable"): "disable_rule",
         ("POST", "/api/v1/rules/test"): "test_rule",
         ("POST", "/api/v1/rules/what-if"): "what_if",
+        ("POST", "/api/v1/webhooks/{name}"): "send_webhook",
+        ("POST", "/api/v1/webhooks"): "send_generic_webhook",
         ("GET", "/api/v1/events"): "list_events",
         ("GET", "/api/v1/events/{event_id}"): "get_event",
         ("POST", "/api/v1/events/{event_id}/re-emit"): "re_emit_event",
