@@ -32,6 +32,7 @@ from attune.api.documented_responses import document_common_responses
 from attune.api.errors import domain_error_response, http_error_response, invalid_request_response
 from attune.api.login_throttle import LoginThrottle
 from attune.api.read_your_writes import WaitLimit, unwrapped_reads
+from attune.api.webhooks import WebhookLookups
 from attune.domain.errors import DomainError
 
 API_PREFIX = "/api/v1"
@@ -58,6 +59,7 @@ def create_app(services: ApiServices) -> FastAPI:
     app.state.login_throttle = LoginThrottle()
     app.state.caller_cache = CallerCache()
     app.state.wait_limit = WaitLimit()
+    app.state.webhook_lookups = WebhookLookups()
     # No CORS middleware: browsers on other origins may not call the API (the default).
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(health.router)

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -30,7 +31,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection
+from sqlalchemy import Engine
 
 from attune.api.access import Caller, current_caller
 from attune.api.dependencies import ApiServices, Services, client_address
@@ -115,16 +116,52 @@ def _refused(problem: str) -> HTTPException:
     return HTTPException(401, problem, headers={"WWW-Authenticate": "Bearer"})
 
 
-def _check_signature(
-    connection: Connection, services: ApiServices, name: str, signature: str, body: bytes
-) -> None:
-    key = get_key(connection, SECRET_KEY_PREFIX + name, KeyScope.SYSTEM, None, services.clock())
-    secret = (
-        None
-        if key is None
-        else open_value(key["value"], key["encrypted"], services.commands.secrets)
-    )
-    if not isinstance(secret, str) or not secret:
+class WebhookLookups:
+    """What a webhook call reads of the read model, a found answer remembered for
+    `REMEMBERED` seconds: whether enabled rules listen to a webhook, and its signing secret.
+
+    A busy webhook is called many times a second; reading both each time cost a third of a
+    call. Only what was found is remembered: a webhook whose rule or secret was just set is
+    found at once. One whose rule was just disabled may store an event or two more, which no
+    rule then matches (the rule engine decides on its own rules); a secret just replaced or
+    deleted is still accepted for at most that second.
+    """
+
+    REMEMBERED = 1.0
+
+    def __init__(self) -> None:
+        self._listened: dict[str, float] = {}  # name -> until when
+        self._secrets: dict[str, tuple[str, float]] = {}  # name -> (secret, until when)
+
+    def listened(self, read_engine: Engine, name: str) -> bool:
+        if self._listened.get(name, 0.0) > time.monotonic():
+            return True
+        with read_engine.connect() as connection:
+            rules = queries.rules_of_trigger(connection, WEBHOOK_TRIGGER, enabled=True)
+        found = any(row["definition"].get("trigger_params", {}).get("url") == name for row in rules)
+        if found:
+            self._listened[name] = time.monotonic() + self.REMEMBERED
+        return found
+
+    def secret(self, services: ApiServices, name: str) -> str | None:
+        """The webhook's signing secret (the system key ``webhook.<name>``), or None."""
+        remembered = self._secrets.get(name)
+        if remembered is not None and remembered[1] > time.monotonic():
+            return remembered[0]
+        with services.read_engine.connect() as connection:
+            address = (SECRET_KEY_PREFIX + name, KeyScope.SYSTEM, None, services.clock())
+            key = get_key(connection, *address)
+        if key is None:
+            return None
+        secret = open_value(key["value"], key["encrypted"], services.commands.secrets)
+        if not isinstance(secret, str) or not secret:
+            return None
+        self._secrets[name] = (secret, time.monotonic() + self.REMEMBERED)
+        return secret
+
+
+def _check_signature(secret: str | None, name: str, signature: str, body: bytes) -> None:
+    if secret is None:
         log.warning(
             "webhook %s: a signed call, but no system key %s%s", name, SECRET_KEY_PREFIX, name
         )
@@ -132,14 +169,6 @@ def _check_signature(
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
         raise _refused(_UNSIGNED)
-
-
-def _listened(connection: Connection, name: str) -> bool:
-    """Whether an enabled rule listens to the webhook `name`."""
-    return any(
-        row["definition"].get("trigger_params", {}).get("url") == name
-        for row in queries.rules_of_trigger(connection, WEBHOOK_TRIGGER, enabled=True)
-    )
 
 
 def _body_problem(message: str) -> RequestValidationError:
@@ -245,27 +274,16 @@ def send_webhook(
     headers (credentials left out) and its parsed body as the payload."""
     # (no read-your-writes wait: a signed sender is no caller, and the sender of a webhook
     # cannot know a store position)
-    with services.read_engine.connect() as connection:
-        return _send_named(connection, services, request, name, sender, body)
-
-
-def _send_named(
-    connection: Connection,
-    services: ApiServices,
-    request: Request,
-    name: str,
-    sender: Sender,
-    body: bytes,
-) -> WebhookAccepted:
+    lookups: WebhookLookups = request.app.state.webhook_lookups
     if sender.signature is not None:
-        _check_signature(connection, services, name, sender.signature, body)
+        _check_signature(lookups.secret(services, name), name, sender.signature, body)
         actor = f"webhook:{name}"
     else:
         assert sender.caller is not None
         if not sender.caller.may(PERMISSION, WEBHOOK_TRIGGER.partition(".")[0]):
             raise HTTPException(403, f"{sender.caller.login} may not send {WEBHOOK_TRIGGER}")
         actor = sender.caller.login
-    if not _listened(connection, name):
+    if not lookups.listened(services.read_engine, name):
         raise UnknownEntity("webhook", name)
     payload = {
         "headers": _stored_headers(request, services),

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from attune.api.app import MAX_BODY_BYTES, create_app
 from attune.api.dependencies import ApiServices
+from attune.api.webhooks import WebhookLookups
 from attune.commands import models as m
 from attune.commands.keystore import SetKey
 from attune.commands.service import CommandService
@@ -315,3 +316,48 @@ def test_the_generic_webhook_needs_a_known_type_and_a_credential(
     )
     assert signed_only.status_code == 401
     assert store.position() == before
+
+
+def test_a_webhook_whose_rule_was_just_created_is_found_at_once(
+    client: TestClient, commands: CommandService, store: EventStore, projector: Projector
+) -> None:
+    assert client.post("/api/v1/webhooks/later", json={}).status_code == 404
+    commands.execute(
+        m.RegisterRule(
+            definition=rule("later", "core.webhook", trigger_params={"url": "later"}),
+            actor="l",
+            at=at(1),
+        )
+    )
+    projector.catch_up(store)
+    assert client.post("/api/v1/webhooks/later", json={}).status_code == 202
+
+
+def test_a_replaced_secret_applies_once_the_remembered_one_expires(
+    client: TestClient,
+    commands: CommandService,
+    store: EventStore,
+    projector: Projector,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(WebhookLookups, "REMEMBERED", 0.0)
+    body = b"{}"
+    headers = {"Content-Type": "application/json"}
+    anonymous = TestClient(client.app)
+    sent = anonymous.post(
+        "/api/v1/webhooks/github",
+        content=body,
+        headers=headers | {"X-Attune-Signature": signed(body)},
+    )
+    assert sent.status_code == 202
+    commands.execute(
+        SetKey(actor="l", at=at(1), name="webhook.github", scope=KeyScope.SYSTEM, value="rotated")
+    )
+    projector.catch_up(store)
+    for secret, status in ((SECRET, 401), ("rotated", 202)):
+        answer = anonymous.post(
+            "/api/v1/webhooks/github",
+            content=body,
+            headers=headers | {"X-Attune-Signature": signed(body, secret)},
+        )
+        assert answer.status_code == status, answer.text

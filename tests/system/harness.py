@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import signal
 import socket
@@ -204,6 +206,97 @@ def assert_what_if_agrees_with_the_live_engine(api: httpx.Client, rule: str, sin
     }
     assert len(live) >= 2 and would == live
     assert report["examined"] > len(would)  # the odd seconds: examined, not matched
+
+
+# A rule on the webhook `deploy`: its run echoes the version the body names.
+WEBHOOK_RULE = """\
+name: on_deploy
+trigger: core.webhook
+trigger_params: {url: deploy}
+action: core.echo
+action_params:
+  message: "deployed {{ trigger.body.version }} for {{ trigger.headers['x-sender'] }}"
+"""
+WEBHOOK_SECRET = "deploy-Signing-Secret-5521"
+
+
+def webhooks_end_to_end(api: httpx.Client) -> None:
+    """Webhook -> rule -> execution, named (with a credential, then signed) and generic;
+    a payload that does not fit, a bad signature and an oversized body are refused and
+    store nothing. `api` is an admin's client."""
+    anonymous = httpx.Client(base_url=api.base_url, timeout=30)
+    key = api.put(
+        "/api/v1/keys/system/webhook.deploy", json={"value": WEBHOOK_SECRET, "encrypted": True}
+    )
+    assert key.status_code == 200, key.text
+
+    def webhook_events() -> int:
+        page = api.get("/api/v1/events", params={"trigger": "core.webhook", "limit": 1})
+        return int(page.json()["total"])
+
+    # Refused, each: nothing stored.
+    bad = api.post(
+        "/api/v1/webhooks",
+        json={
+            "trigger": "core.webhook",
+            "trigger_params": {"url": "deploy"},
+            "payload": {"headers": []},
+        },
+    )
+    assert bad.status_code == 422, bad.text
+    assert [p["parameter"] for p in bad.json()["detail"]] == ["payload.headers"]
+    unsigned = anonymous.post(
+        "/api/v1/webhooks/deploy",
+        content=b'{"version": "0"}',
+        headers={"Content-Type": "application/json", "X-Attune-Signature": "sha256=" + "0" * 64},
+    )
+    assert unsigned.status_code == 401, unsigned.text
+    assert anonymous.post("/api/v1/webhooks/deploy", json={"version": "0"}).status_code == 401
+    oversized = api.post("/api/v1/webhooks/deploy", content=b"x" * (1024 * 1024 + 1))
+    assert oversized.status_code == 413, oversized.text
+    assert api.post("/api/v1/webhooks/nobody", json={}).status_code == 404
+
+    # Accepted: with the admin's credential, signed, and generic.
+    body = b'{"version": "2.0.0"}'
+    signature = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    sent = [
+        api.post("/api/v1/webhooks/deploy", json={"version": "1.0.0"}, headers={"X-Sender": "ci"}),
+        anonymous.post(
+            "/api/v1/webhooks/deploy",
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Attune-Signature": signature,
+                "X-Sender": "github",
+            },
+        ),
+        api.post(
+            "/api/v1/webhooks",
+            json={
+                "trigger": "core.webhook",
+                "trigger_params": {"url": "deploy"},
+                "payload": {"headers": {"x-sender": "script"}, "body": {"version": "3.0.0"}},
+            },
+        ),
+    ]
+    assert [answer.status_code for answer in sent] == [202, 202, 202], [a.text for a in sent]
+
+    def echoed() -> list[str]:
+        page = api.get("/api/v1/executions", params={"status": "succeeded", "limit": 100})
+        runs = [e for e in page.json()["items"] if e["rule"] == "ops.on_deploy"]
+        return sorted(run["result"]["stdout"] for run in runs) if len(runs) == 3 else []
+
+    assert wait_until(echoed, timeout=60) == [
+        "deployed 1.0.0 for ci",
+        "deployed 2.0.0 for github",
+        "deployed 3.0.0 for script",
+    ]
+    assert webhook_events() == 3  # the refused calls stored nothing
+    fired = api.get(f"/api/v1/events/{sent[1].json()['id']}").json()
+    assert "x-attune-signature" not in fired["payload"]["headers"]
+    fired = api.get(f"/api/v1/events/{sent[0].json()['id']}").json()
+    assert "authorization" not in fired["payload"]["headers"]
+    anonymous.close()
 
 
 def write_vault_pack(root: Path, received: Path) -> None:

@@ -20,9 +20,12 @@ from tests.system.harness import (
     ATTUNE,
     TEMPLATED_RULE,
     TIMED_RULE,
+    WEBHOOK_RULE,
+    WEBHOOK_SECRET,
     assert_what_if_agrees_with_the_live_engine,
     free_port,
     wait_until,
+    webhooks_end_to_end,
     write_pack,
     write_vault_pack,
 )
@@ -46,6 +49,7 @@ def cluster(
         {
             "rules/templated.yaml": TEMPLATED_RULE,
             "rules/timed.yaml": TIMED_RULE,
+            "rules/on_deploy.yaml": WEBHOOK_RULE,
             "rules/unfit.yaml": unfit,
         },
     )
@@ -132,9 +136,14 @@ def test_rules_and_requests_run_through_every_process(
         # What-if over the ticks the rule engine handled reports exactly what it enforced.
         assert_what_if_agrees_with_the_live_engine(api, "ops.timed", since="2020-01-01T00:00Z")
 
+        # Webhooks fire rules through the API process, with a credential or a signature.
+        webhooks_end_to_end(api)
+        token = api.headers["Authorization"].removeprefix("Bearer ")
+
     cluster.stop()  # so that the topics stop growing (heartbeats, timer ticks) while read
     messages = read_topics(kafka_broker, TOPICS)
-    for secret in (SECRET.encode(), KEY_SECRET.encode()):
+    secrets = (SECRET.encode(), KEY_SECRET.encode(), WEBHOOK_SECRET.encode(), token.encode())
+    for secret in secrets:
         assert messages and all(secret not in (m.value or b"") for m in messages)
     [dead] = [json.loads(m.value) for m in messages if m.topic == "attune.dead-letter"]
     assert dead["topic"] == "attune.commands" and dead["offset"] >= 0
@@ -144,7 +153,7 @@ def test_rules_and_requests_run_through_every_process(
         stored = connection.execute(
             f'SELECT state FROM "{postgres_schema}".attune_events'
         ).fetchall()
-    for secret in (SECRET.encode(), KEY_SECRET.encode()):
+    for secret in secrets:
         assert all(secret not in bytes(state) for (state,) in stored)
     assert "not a domain event" not in cluster.logs()  # every process read every event
     # A rule that does not fit the catalogue is refused where the packs load, with its line.
