@@ -68,6 +68,20 @@ def register_pack(command: m.RegisterPack, uow: UnitOfWork, secrets: SecretBox) 
             rule.unregister(reason, command.cause())
 
 
+def configure_pack(command: m.ConfigurePack, uow: UnitOfWork, secrets: SecretBox) -> None:
+    """Record the pack's configuration if it differs from the one it has (compared in
+    plaintext: sealing the same secret twice gives two ciphertexts)."""
+    pack = uow.get(Pack, Pack.id_for(command.pack))
+    if pack is None:
+        raise UnknownEntity("pack", command.pack)
+    schema = pack.parsed_definition().config_schema
+    owner = f"pack {command.pack} config"
+    plain = validate_parameters(owner, schema, unsealed(owner, command.values, secrets))
+    if pack.config is not None and unsealed(owner, pack.config, secrets) == plain:
+        return
+    pack.configure(seal_secrets(schema, plain, secrets), command.cause())
+
+
 def register_rule(command: m.RegisterRule, uow: UnitOfWork, secrets: SecretBox) -> None:
     """Register a rule that fits the catalogue (its trigger type and action exist, its
     parameters fit them); refuse it, naming each misfit, otherwise."""
@@ -257,6 +271,7 @@ def declare_worker_lost(command: m.DeclareWorkerLost, uow: UnitOfWork, _s: Secre
 HANDLERS: dict[type[m.Command], Handler] = {
     m.DefineRole: _register(Role),
     m.RegisterPack: register_pack,
+    m.ConfigurePack: configure_pack,
     m.RegisterAction: _register(Action),
     m.RegisterTriggerType: _register(TriggerType),
     m.RegisterRule: register_rule,

@@ -56,6 +56,14 @@ class RegisterPack(Command):
     rules: list[str] | None = None
 
 
+class ConfigurePack(Command):
+    """Set a pack's configuration: its values are checked against the pack's config
+    schema (defaults filled in) and its secret ones sealed."""
+
+    pack: str
+    values: dict[str, Any]
+
+
 class RegisterAction(Command):
     definition: ActionDefinition
 

@@ -7,6 +7,7 @@ one records an `.updated` event.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
@@ -84,6 +85,8 @@ class Pack(ConfigurationAggregate[PackDefinition]):
     TOPIC = "pack"
     definition_type = PackDefinition
     rules: list[str] | None = None  # None: not listed yet (a store older than the list)
+    config: dict[str, Any] | None = None  # None: never configured; secret values sealed
+    configured_at: datetime | None = None
 
     class Registered(DefinitionRegistered):
         TOPIC = "pack.registered"
@@ -99,6 +102,21 @@ class Pack(ConfigurationAggregate[PackDefinition]):
 
         def apply(self, pack: Pack) -> None:
             pack.rules = list(self.rules)
+
+    class Configured(AttuneEvent):
+        """The pack's configuration values, as validated (defaults filled in, secret values
+        sealed)."""
+
+        TOPIC = "pack.configured"
+        pack: str
+        values: dict[str, Any]
+
+        def apply(self, pack: Pack) -> None:
+            pack.config = dict(self.values)
+            pack.configured_at = self.timestamp
+
+    def configure(self, values: dict[str, Any], cause: Cause) -> None:
+        self._happen(self.Configured, cause, pack=self.ref, values=values)
 
     def list_rules(self, rules: list[str], cause: Cause) -> list[str]:
         """Record the rules the pack's files define now; return the refs no longer among

@@ -78,6 +78,9 @@ class PackDefinition(Definition):
     author: str = ""
     email: str = ""
     keywords: list[str] = []
+    # The fields of the pack's configuration (its `config.schema.yaml`), which rules and
+    # actions read as `config.<field>`; a `secret` field's value is kept sealed.
+    config_schema: dict[str, ParameterSpec] = {}
 
 
 class ActionDefinition(Definition):

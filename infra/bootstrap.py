@@ -117,10 +117,22 @@ def register_packs(
     return refusals
 
 
+def pack_config_directories(settings: Settings) -> list[Path]:
+    """Where packs' configuration files are: ``configs/`` beside each packs directory."""
+    return [root.parent / "configs" for root in settings.packs]
+
+
 def _components(loaded: LoadedPack, at: datetime) -> list[m.Command]:
     rules = [r.ref for r in loaded.rules]
+    pack = loaded.pack.ref
+    configured = (
+        []
+        if loaded.config is None
+        else [m.ConfigurePack(actor=LOADER, at=at, pack=pack, values=loaded.config)]
+    )
     return [
         m.RegisterPack(actor=LOADER, at=at, definition=loaded.pack, rules=rules),
+        *configured,
         *(m.RegisterTriggerType(actor=LOADER, at=at, definition=d) for d in loaded.trigger_types),
         *(m.RegisterAction(actor=LOADER, at=at, definition=d) for d in loaded.actions),
     ]
@@ -182,7 +194,9 @@ def build_embedded(
     admin_password = ensure_first_admin(commands, store, settings, clock)
     ensure_local_cli_token(commands, store, settings, clock)
 
-    loaded, problems = load_packs(pack_directories(settings), settings.expression_limits)
+    loaded, problems = load_packs(
+        pack_directories(settings), settings.expression_limits, pack_config_directories(settings)
+    )
     problems += [p for pack in loaded for p in pack.problems]
     for refusal in register_packs(commands, loaded, clock):
         log.error("%s", refusal)

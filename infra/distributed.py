@@ -30,6 +30,7 @@ from attune.infra.bootstrap import (
     Clock,
     open_read_engine,
     open_store,
+    pack_config_directories,
     pack_directories,
     register_packs,
     utc_now,
@@ -153,7 +154,9 @@ def build_api(settings: Settings, clock: Clock = utc_now) -> FastAPI:
         log.warning("created the first admin: login 'admin', password '%s' (shown once)", password)
     ensure_local_cli_token(commands, store, settings, clock)
     ensure_worker_token(commands, store, settings, clock)
-    loaded, problems = load_packs(pack_directories(settings), settings.expression_limits)
+    loaded, problems = load_packs(
+        pack_directories(settings), settings.expression_limits, pack_config_directories(settings)
+    )
     problems += [p for pack in loaded for p in pack.problems]  # its files that failed
     for problem in [*problems, *register_packs(commands, loaded, clock)]:
         log.error("pack problem: %s", problem)
@@ -252,7 +255,9 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
     )
     if sender is None:
         return
-    loaded, problems = load_packs(pack_directories(settings), settings.expression_limits)
+    loaded, problems = load_packs(
+        pack_directories(settings), settings.expression_limits, pack_config_directories(settings)
+    )
     for problem in problems:
         log.error("pack problem: %s", problem)
     runners = local_runners(entry_point_locator(loaded, "in this worker's packs directories"))

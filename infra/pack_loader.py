@@ -24,10 +24,13 @@ from attune.domain.definitions import (
     TriggerTypeDefinition,
     registering,
 )
+from attune.domain.errors import InvalidParameters
 from attune.domain.expressions import DEFAULT_LIMITS, Limits
+from attune.domain.parameters import validate_parameters
 from attune.domain.rule_checks import rule_problems
 
 PACK_FILE = "pack.yaml"
+CONFIG_SCHEMA_FILE = "config.schema.yaml"
 ACTIONS_DIR = "actions"
 TRIGGERS_DIR = "triggers"
 RULES_DIR = "rules"
@@ -80,6 +83,8 @@ class LoadedPack:
     problems: list[PackProblem] = field(default_factory=list)
     # The file each component was read from, by ref (so a later check can name its lines).
     sources: dict[str, _Document] = field(default_factory=dict, repr=False)
+    # Its configuration values from `configs/<pack>.yaml`, checked (None: no such file).
+    config: dict[str, Any] | None = None
 
 
 def entry_point_path(pack_directory: Path, entry_point: str) -> Path:
@@ -188,11 +193,48 @@ def _validated(
 
 
 def _read_pack_file(directory: Path) -> PackDefinition:
+    """The pack's definition: its pack.yaml, and its config.schema.yaml if it has one."""
     file = directory / PACK_FILE
     if not file.is_file():
         raise PackLoadError([PackProblem(file, "missing: every pack directory needs a pack.yaml")])
     document = _read(file)
-    return _validated(document, PackDefinition, document.data)
+    schema_file = directory / CONFIG_SCHEMA_FILE
+    if not schema_file.is_file():
+        return _validated(document, PackDefinition, document.data)
+    if "config_schema" in document.data:
+        message = f"the config schema is given twice: here and in {CONFIG_SCHEMA_FILE}"
+        raise PackLoadError([document.problem(message, ["config_schema"])])
+    schema = _read(schema_file)
+    try:
+        return PackDefinition.model_validate({**document.data, "config_schema": schema.data})
+    except ValidationError as error:
+        raise PackLoadError(
+            [
+                schema.problem(e["msg"], e["loc"][1:])
+                if e["loc"][:1] == ("config_schema",)
+                else document.problem(e["msg"], e["loc"])
+                for e in error.errors()
+            ]
+        ) from error
+
+
+def _read_config(loaded: LoadedPack, directories: Iterable[Path]) -> None:
+    """The pack's values from the first ``<pack>.yaml`` in `directories`, checked against
+    its config schema; a file that does not fit is a problem naming its lines, and the
+    pack keeps the configuration it has."""
+    ref = loaded.pack.ref
+    file = next((d / f"{ref}.yaml" for d in directories if (d / f"{ref}.yaml").is_file()), None)
+    if file is None:
+        return
+    try:
+        document = _read(file)
+        validate_parameters(f"pack {ref} config", loaded.pack.config_schema, document.data)
+    except PackLoadError as error:
+        loaded.problems.extend(error.problems)
+    except InvalidParameters as refused:
+        loaded.problems.extend(document.problem(p.message, [p.parameter]) for p in refused.problems)
+    else:
+        loaded.config = document.data
 
 
 def _read_component(
@@ -294,9 +336,12 @@ def find_packs(roots: Iterable[Path]) -> list[Path]:
 
 
 def load_packs(
-    directories: Iterable[Path], limits: Limits = DEFAULT_LIMITS
+    directories: Iterable[Path],
+    limits: Limits = DEFAULT_LIMITS,
+    config_directories: Iterable[Path] = (),
 ) -> tuple[list[LoadedPack], list[PackProblem]]:
-    """Load every pack; return those loaded and the problems of those that could not be.
+    """Load every pack, with its configuration from `config_directories` (`_read_config`);
+    return those loaded and the problems of those that could not be.
 
     A component's problem stays on its `LoadedPack.problems`; the list returned here holds the
     packs that failed as a whole (a bad pack.yaml, or a pack ref already loaded from elsewhere).
@@ -315,6 +360,9 @@ def load_packs(
             other = _shown(first.directory)
             message = f"duplicate pack ref '{pack.pack.ref}' (already loaded from {other})"
             problems.append(PackProblem(file, message, _read(file).line_of(["ref"])))
+    config_directories = list(config_directories)
+    for pack in loaded.values():
+        _read_config(pack, config_directories)
     _refuse_unfit_rules(list(loaded.values()))
     return list(loaded.values()), problems
 

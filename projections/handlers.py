@@ -80,6 +80,12 @@ def _configuration_updated(table: Table) -> Handler:
     return project
 
 
+def _pack_configured(event: Pack.Configured, _position: int, changes: RowChanges) -> None:
+    row = {"pack": event.pack, "values": event.values, "configured_at": event.timestamp}
+    changes.delete(schema.pack_config, event.pack)  # (then written afresh)
+    changes.insert(schema.pack_config, event.pack, row)
+
+
 def _rule_unregistered(event: Rule.Unregistered, _position: int, changes: RowChanges) -> None:
     changes.delete(schema.rule, event.ref)
 
@@ -254,6 +260,7 @@ HANDLERS: dict[str, Handler] = {
     },
     Rule.Restored.TOPIC: _configuration_registered(schema.rule),
     Rule.Unregistered.TOPIC: _rule_unregistered,
+    Pack.Configured.TOPIC: _pack_configured,
     TriggerEvent.Fired.TOPIC: _trigger_event_fired,
     Enforcement.Created.TOPIC: _enforcement_created,
     Enforcement.Processed.TOPIC: _enforcement_processed,

@@ -103,6 +103,12 @@ def list_actions(
     )
 
 
+def get_pack(connection: Connection, ref: str) -> Row | None:
+    query = select(schema.pack).where(schema.pack.c.ref == ref)
+    row = connection.execute(query).first()
+    return None if row is None else dict(row._mapping)
+
+
 def get_action(connection: Connection, ref: str) -> Row | None:
     query = select(schema.action).where(schema.action.c.ref == ref)
     row = connection.execute(query).first()
@@ -145,6 +151,13 @@ def list_rules(
     where = where_equal(table, pack=pack, trigger=trigger, action=action, enabled=enabled)
     packs_only = _pack_in(table.c.pack, packs)
     return paged(connection, table, where + packs_only, [table.c.ref], limit, offset)
+
+
+def get_pack_config(connection: Connection, pack: str) -> Row | None:
+    """A pack's configuration values (secret ones sealed), or None if never configured."""
+    table = schema.pack_config
+    row = connection.execute(select(table).where(table.c.pack == pack)).first()
+    return None if row is None else dict(row._mapping)
 
 
 def rules_of_trigger(connection: Connection, trigger: str, *, enabled: bool) -> list[Row]:

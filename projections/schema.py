@@ -117,6 +117,15 @@ rule = _configuration_table(
     Column("enabled", Boolean, nullable=False),
 )
 
+# A pack's configuration values, secret ones sealed (the API masks them).
+pack_config = Table(
+    "pack_config",
+    metadata,
+    _ref("pack", primary_key=True),
+    Column("values", _json(), nullable=False),
+    _when("configured_at", nullable=False),
+)
+
 # One firing of a trigger (what /api/v1/events lists), not a domain event.
 event = Table(
     "event",

@@ -23,6 +23,7 @@ from attune.infra.cli.client import call_api, json_option, log_to_stderr, print_
 from attune.infra.cli.event import event
 from attune.infra.cli.key import key
 from attune.infra.cli.login import login
+from attune.infra.cli.pack_config import config as pack_config
 from attune.infra.cli.processes import GRACEFUL_SHUTDOWN_SECONDS, PROCESS_COMMANDS
 from attune.infra.cli.relay import relay
 from attune.infra.cli.replay import replay
@@ -266,8 +267,9 @@ def _list_command(group: click.Group, kind: str) -> None:
         _emit(ctx, call_api(ctx, "GET", f"/api/v1/{kind}", params={"limit": limit}), kind)
 
 
-_packs = click.Group("pack", help="Inspect packs.")
+_packs = click.Group("pack", help="Inspect packs, and configure them.")
 _list_command(_packs, "packs")
+_packs.add_command(pack_config)
 main.add_command(_packs)
 
 

@@ -20,7 +20,7 @@ from attune.commands.keystore import SetKey
 from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.access import BUILT_IN_ROLES, Grants
-from attune.domain.definitions import RuleDefinition, TriggerTypeDefinition
+from attune.domain.definitions import PackDefinition, RuleDefinition, TriggerTypeDefinition
 from attune.domain.identity import IdentityKind
 from attune.domain.keystore import KeyScope
 from attune.domain.parameters import ParameterSpec
@@ -72,6 +72,8 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/events/{event_id}"): {"path": {"event_id": str(FIRED)}},
     ("POST", "/api/v1/events/{event_id}/re-emit"): {"path": {"event_id": str(FIRED)}},
     ("POST", "/api/v1/rules/test"): {"json": {"rule": "core.sample", "event": str(FIRED)}},
+    ("GET", "/api/v1/packs/{ref}/config"): {"path": {"ref": "core"}},
+    ("PUT", "/api/v1/packs/{ref}/config"): {"path": {"ref": "core"}, "json": {"values": {}}},
     ("POST", "/api/v1/webhooks/{name}"): {"path": {"name": "hook"}, "json": {"n": "{n}"}},
     ("POST", "/api/v1/webhooks"): {"json": {"trigger": "core.tick", "payload": {}}},
     ("POST", "/api/v1/rules/what-if"): {
@@ -185,6 +187,7 @@ def world(
     commands.execute(
         m.RequestExecution(actor="t", at=T0, execution_id=UUID(int=99), action="core.noop")
     )
+    commands.execute(m.RegisterPack(actor="t", at=T0, definition=PackDefinition(ref="core")))
     commands.execute(
         m.RegisterTriggerType(
             actor="t",

@@ -49,6 +49,8 @@ def test_openapi_lists_every_route_with_named_operations(client: TestClient) -> 
         ("POST", "/api/v1/rules/what-if"): "what_if",
         ("POST", "/api/v1/webhooks/{name}"): "send_webhook",
         ("POST", "/api/v1/webhooks"): "send_generic_webhook",
+        ("GET", "/api/v1/packs/{ref}/config"): "get_pack_config",
+        ("PUT", "/api/v1/packs/{ref}/config"): "set_pack_config",
         ("GET", "/api/v1/events"): "list_events",
         ("GET", "/api/v1/events/{event_id}"): "get_event",
         ("POST", "/api/v1/events/{event_id}/re-emit"): "re_emit_event",

@@ -81,8 +81,9 @@ def test_core_ships_echo_noop_local_and_the_interval_timer(shipped: dict[str, Lo
     assert local.parameters["cmd"].required
     assert not local.parameters["cwd"].required
 
-    [timer] = core.trigger_types
-    assert timer.ref == "core.intervaltimer"
+    timer, webhook = core.trigger_types
+    assert (timer.ref, webhook.ref) == ("core.intervaltimer", "core.webhook")
+    assert webhook.parameters["url"].required and webhook.payload["body"].type == "any"
     assert timer.parameters["unit"].enum == ["seconds", "minutes", "hours", "days"]
     assert timer.parameters["unit"].default == "seconds"
     assert not timer.parameters["unit"].required
@@ -426,3 +427,48 @@ def test_rules_that_do_not_fit_the_loaded_catalogue_are_problems_with_file_and_l
         "packs/ops/rules/unknown_trigger.yaml:1: field 'trigger': "
         "unknown trigger type 'core.crontimer'",
     ]
+
+
+CONFIG_SCHEMA = """
+api_url: {type: string, required: true}
+retries: {type: integer, default: 3}
+token: {type: string, secret: true, required: true}
+"""
+
+
+def test_a_config_schema_and_a_configs_file_are_read_and_checked(root: Path) -> None:
+    pack = make_pack(root, "ops")
+    write(pack / "config.schema.yaml", CONFIG_SCHEMA)
+    write(root.parent / "configs" / "ops.yaml", "api_url: https://pd.example\ntoken: t0k3n\n")
+
+    [loaded], problems = load_packs([pack], config_directories=[root.parent / "configs"])
+
+    assert problems == [] and loaded.problems == []
+    schema = loaded.pack.config_schema
+    assert schema["token"].secret and schema["retries"].default == 3
+    assert loaded.config == {"api_url": "https://pd.example", "token": "t0k3n"}
+
+
+def test_a_configs_file_that_does_not_fit_is_named_with_its_lines(root: Path) -> None:
+    pack = make_pack(root, "ops")
+    write(pack / "config.schema.yaml", CONFIG_SCHEMA)
+    write(root.parent / "configs" / "ops.yaml", "api_url: 7\nretries: 2\ncolour: red\n")
+
+    [loaded], _ = load_packs([pack], config_directories=[root.parent / "configs"])
+
+    assert loaded.config is None
+    assert sorted(problems_of(loaded)) == [
+        "configs/ops.yaml:1: field 'api_url': must be of type string, got int",
+        "configs/ops.yaml:1: field 'token': is required",
+        "configs/ops.yaml:3: field 'colour': is not a parameter of pack ops config",
+    ]
+
+
+def test_a_bad_config_schema_fails_its_pack_naming_its_line(root: Path) -> None:
+    pack = make_pack(root, "ops")
+    write(pack / "config.schema.yaml", "api_url: {type: string}\nretries: {type: count}\n")
+
+    loaded, [problem] = load_packs([pack])
+
+    assert loaded == []
+    assert str(problem).startswith("packs/ops/config.schema.yaml:2: field 'retries.type': ")
