@@ -32,6 +32,7 @@ from attune.domain.definitions import (
     MAX_NAME,
     REF_PATTERN,
     ActionDefinition,
+    PackDefinition,
     RuleDefinition,
     TriggerTypeDefinition,
     registering,
@@ -156,7 +157,8 @@ def _inline_rule(connection: Connection, written: dict[str, Any], limits: Limits
         queries.get_trigger_type(connection, rule.trigger), TriggerTypeDefinition
     )
     action = _definition(queries.get_action(connection, rule.action), ActionDefinition)
-    problems = rule_problems(rule, trigger_type, action)
+    pack = _definition(queries.get_pack(connection, rule.pack), PackDefinition)
+    problems = rule_problems(rule, trigger_type, action, pack)
     if problems:
         raise RequestValidationError(
             [
@@ -184,6 +186,12 @@ def given_rule(
     if isinstance(given, str):
         return _stored_rule(connection, given, caller)
     return _inline_rule(connection, given, limits)
+
+
+def pack_config(connection: Connection, rule: RuleDefinition) -> dict[str, Any]:
+    """The rule's pack's configuration as the rule engine holds it (secret values sealed)."""
+    row = queries.get_pack_config(connection, rule.pack)
+    return {} if row is None else dict(row["values"])
 
 
 def action_of(connection: Connection, rule: RuleDefinition) -> ActionDefinition | None:
@@ -236,7 +244,8 @@ def test_rule(
             now,
         )
     action = action_of(connection, rule)
-    return RuleTestResult.model_validate(examine(rule, fired, action, limits).as_json())
+    tested = examine(rule, fired, action, limits, pack_config(connection, rule))
+    return RuleTestResult.model_validate(tested.as_json())
 
 
 class _PostOnly:

@@ -25,7 +25,7 @@ from attune.api.dependencies import Services
 from attune.api.errors import Message, Problems
 from attune.api.read_your_writes import ProjectionRoute, ReadConnection
 from attune.api.request_body import RequestBody, invalid
-from attune.api.rule_tests import RuleRef, action_of, given_rule, serve_post_only
+from attune.api.rule_tests import RuleRef, action_of, given_rule, pack_config, serve_post_only
 from attune.api.time_range import IsoDateTime
 from attune.domain.definitions import FROM_LOG, RuleDefinition
 from attune.projections import queries
@@ -181,6 +181,7 @@ def what_if(
         action_of(connection, rule),
         limits,
         _enforced_by_standard(connection, rule),
+        pack_config(connection, rule),
     )
     return WhatIfResult.model_validate(
         {

@@ -88,10 +88,12 @@ def register_rule(command: m.RegisterRule, uow: UnitOfWork, secrets: SecretBox) 
     rule = command.definition
     trigger_type = uow.get(TriggerType, TriggerType.id_for(rule.trigger))
     action = uow.get(Action, Action.id_for(rule.action))
+    pack = uow.get(Pack, Pack.id_for(rule.pack))
     problems = rule_problems(
         rule,
         None if trigger_type is None else trigger_type.parsed_definition(),
         None if action is None else action.parsed_definition(),
+        None if pack is None else pack.parsed_definition(),
     )
     if problems:
         raise RuleRefused(rule.ref, problems)

@@ -375,7 +375,9 @@ def _refuse_unfit_rules(packs: list[LoadedPack]) -> None:
     for pack in packs:
         fitting: list[RuleDefinition] = []
         for rule in pack.rules:
-            misfits = rule_problems(rule, trigger_types.get(rule.trigger), actions.get(rule.action))
+            misfits = rule_problems(
+                rule, trigger_types.get(rule.trigger), actions.get(rule.action), pack.pack
+            )
             document = pack.sources[rule.ref]
             pack.problems += [document.problem(p.message, p.field) for p in misfits]
             if not misfits:

@@ -1,4 +1,5 @@
-"""Processor state folded from configuration events: actions and rules by ref.
+"""Processor state folded from configuration events: actions and rules by ref, packs'
+configurations.
 
 `RuleIndex.matching` gives the rules whose criteria hold for an event, evaluating only its
 `candidates`: a rule whose criteria test a path for equality with a constant
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from attune.domain.configuration import Rule
+from attune.domain.configuration import Pack, Rule
 from attune.domain.criteria import MISSING, CriteriaSet, equality_keys, index_key, read_path
 from attune.domain.definitions import FROM_LOG, ActionDefinition, RuleDefinition
 from attune.domain.events import AttuneEvent, event_name
@@ -43,6 +44,24 @@ class ActionCatalog:
 
     def get(self, ref: str) -> ActionDefinition | None:
         return self._actions.get(ref)
+
+
+class PackConfigs:
+    """Every pack's configuration values (secret ones sealed), by pack ref."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, dict[str, Any]] = {}
+
+    def observe(self, event: AttuneEvent) -> bool:
+        """Fold a pack's configuration in; True if the event was one."""
+        if not isinstance(event, Pack.Configured):
+            return False
+        self._values[event.pack] = dict(event.values)
+        return True
+
+    def of(self, pack: str) -> dict[str, Any]:
+        """The pack's values; none if it was never configured."""
+        return self._values.get(pack, {})
 
 
 class _Plan:

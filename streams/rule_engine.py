@@ -34,9 +34,10 @@ from attune.domain.expressions import (
     compile_expression,
 )
 from attune.domain.parameters import validate_parameters
+from attune.domain.secrets import is_sealed
 from attune.domain.templates import render
 from attune.domain.trigger_event import TriggerEvent
-from attune.streams.catalog import ActionCatalog, RuleIndex
+from attune.streams.catalog import ActionCatalog, PackConfigs, RuleIndex
 from attune.streams.dispatch import EventDispatch
 
 ACTOR = "rule_engine"
@@ -50,6 +51,7 @@ class RuleEngine:
         self.limits = limits  # the bounds of every expression it renders
         self.rules = RuleIndex()
         self.actions = ActionCatalog()
+        self.configs = PackConfigs()
         self._dispatch = (
             EventDispatch[list[m.Command]](list)
             .on(TriggerEvent.Fired, self._enforce_rules)
@@ -57,7 +59,7 @@ class RuleEngine:
         )
 
     def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
-        if self.rules.observe(event) or self.actions.observe(event):
+        if self.rules.observe(event) or self.actions.observe(event) or self.configs.observe(event):
             return []
         return self._dispatch(event, now)
 
@@ -67,7 +69,8 @@ class RuleEngine:
         matched = [
             (rule, scope)
             for rule in self.rules.matching(fired.trigger, base, timestamp, limits)
-            if (scope := conditions_scope(rule, fired, base, limits)) is not None
+            if (scope := conditions_scope(rule, fired, base, limits, self.configs.of(rule.pack)))
+            is not None
         ]
         if not matched:
             return []  # (most events, with many rules: not even a cause to derive)
@@ -123,19 +126,27 @@ class RuleEngine:
 
 
 def match_scope(
-    rule: RuleDefinition, fired: TriggerEvent.Fired, base: dict[str, Any], limits: Limits
+    rule: RuleDefinition,
+    fired: TriggerEvent.Fired,
+    base: dict[str, Any],
+    limits: Limits,
+    config: dict[str, Any],
 ) -> dict[str, Any] | None:
     """The scope the rule's parameters render in if `rule` matches `fired` (whose
-    `event_scope` is `base`): its trigger parameters, criteria (at the event's time) and
-    `when` hold. None if it does not match.
+    `event_scope` is `base`; `config`: its pack's configuration): its trigger parameters,
+    criteria (at the event's time) and `when` hold. None if it does not match.
     """
     if not matches(rule.criteria, base, fired.timestamp, limits):
         return None
-    return conditions_scope(rule, fired, base, limits)
+    return conditions_scope(rule, fired, base, limits, config)
 
 
 def conditions_scope(
-    rule: RuleDefinition, fired: TriggerEvent.Fired, base: dict[str, Any], limits: Limits
+    rule: RuleDefinition,
+    fired: TriggerEvent.Fired,
+    base: dict[str, Any],
+    limits: Limits,
+    config: dict[str, Any],
 ) -> dict[str, Any] | None:
     """`match_scope` for a rule whose criteria are known to hold: its trigger parameters
     and `when` decide.
@@ -145,7 +156,7 @@ def conditions_scope(
     """
     if not listens_to(rule, fired.trigger_params):
         return None
-    scope = with_rule(base, rule)
+    scope = with_rule(base, rule, config)
     if rule.when is None:
         return scope
     value, problem = evaluate_when(rule.when, scope, limits)
@@ -183,8 +194,17 @@ def parameter_problem(
         return f"unknown action '{action_ref}'"
     if not action.enabled:
         return f"action '{action_ref}' is disabled"
+    # A sealed value (a pack's secret configuration) is checked when the execution is
+    # requested, opened; here only its place: a secret parameter.
+    sealed_ones = {name for name, value in parameters.items() if is_sealed(value)}
+    for name in sorted(sealed_ones):
+        spec = action.parameters.get(name)
+        if spec is None or not spec.secret:
+            return f"action_params.{name}: a secret value may go only into a secret parameter"
+    schema = {n: spec for n, spec in action.parameters.items() if n not in sealed_ones}
+    plain = {n: value for n, value in parameters.items() if n not in sealed_ones}
     try:
-        validate_parameters(action_ref, action.parameters, parameters)
+        validate_parameters(action_ref, schema, plain)
     except DomainError as problem:
         return str(problem)
     return None
@@ -206,9 +226,12 @@ def event_scope(fired: TriggerEvent.Fired) -> dict[str, Any]:
     return {"trigger": fired.payload, "event": event, "system": {"timestamp": event["occurred_at"]}}
 
 
-def with_rule(scope: dict[str, Any], rule: RuleDefinition) -> dict[str, Any]:
-    """An event's scope completed with what a rule's expressions read of the rule itself."""
-    config: dict[str, Any] = {}  # a pack's configuration arrives with a later issue
+def with_rule(
+    scope: dict[str, Any], rule: RuleDefinition, config: dict[str, Any]
+) -> dict[str, Any]:
+    """An event's scope completed with what a rule's expressions read of the rule itself
+    and of its pack's configuration (`config`: secret values sealed, so a secret reaches
+    the action only through a secret parameter)."""
     return {
         **scope,
         "rule": {"ref": rule.ref, "pack": rule.pack, "name": rule.name},

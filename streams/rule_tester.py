@@ -151,10 +151,12 @@ def examine(
     fired: TriggerEvent.Fired,
     action: ActionDefinition | None,
     limits: Limits = DEFAULT_LIMITS,
+    config: dict[str, Any] | None = None,
 ) -> RuleTest:
-    """How `rule` fares against `fired` (`action`: the rule's action, None if unknown)."""
+    """How `rule` fares against `fired` (`action`: the rule's action, None if unknown;
+    `config`: its pack's configuration, secret values sealed)."""
     base = event_scope(fired)
-    scope = with_rule(base, rule)
+    scope = with_rule(base, rule, config or {})
     trigger = TriggerMatch(
         rule.trigger,
         fired.trigger,

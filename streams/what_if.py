@@ -62,17 +62,19 @@ def would_have_matched(
     action: ActionDefinition | None,
     limits: Limits,
     enforced_by_standard: Callable[[Collection[UUID]], Collection[UUID]],
+    config: dict[str, Any] | None = None,
 ) -> list[WouldMatch]:
     """The events of `events` (a batch, all of `rule`'s trigger type) that `rule` would
     have matched, in their order. `action` is the rule's action (None: unknown);
     `enforced_by_standard` answers which of the given event ids a standard rule other than
-    `rule` enforced (asked once per batch, only for a backstop rule)."""
+    `rule` enforced (asked once per batch, only for a backstop rule); `config` is the
+    rule's pack's configuration (secret values sealed)."""
     matched = []
     for stored in events:
         fired = trigger_event(
             stored.id, stored.trigger, stored.trigger_params, stored.payload, stored.occurred_at
         )
-        scope = match_scope(rule, fired, event_scope(fired), limits)
+        scope = match_scope(rule, fired, event_scope(fired), limits, config or {})
         if scope is not None:
             matched.append((stored, scope))
     if rule.type == "backstop" and matched:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import signal
 import socket
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -317,3 +318,68 @@ def write_vault_pack(root: Path, received: Path) -> None:
             "actions/login.sh": f"cat > {received}\necho logged in\n",
         },
     )
+
+
+CONFIG_SECRET = "vault-Config-Secret-7702"
+
+
+def write_configured_vault_pack(root: Path, received: Path) -> None:
+    """`write_vault_pack`, configured: a config schema with a secret `password`, its values
+    in ``configs/vault.yaml`` beside the packs directory `root`, a rule on the webhook
+    `vault-login` that logs in with them, and a rule that would leak the secret into the
+    plain `user` parameter (refused when the pack loads)."""
+    write_vault_pack(root, received)
+    write_pack(
+        root,
+        "vault",
+        {
+            "config.schema.yaml": """\
+            user: {type: string, required: true}
+            password: {type: string, secret: true, required: true}
+            realm: {type: string, default: corp}
+            """,
+            "rules/login_on_call.yaml": """\
+            name: login_on_call
+            trigger: core.webhook
+            trigger_params: {url: vault-login}
+            action: vault.login
+            action_params:
+              user: "{{ config.user }}@{{ pack.config.realm }}"
+              password: "{{ config.password }}"
+            """,
+            "rules/leaky.yaml": """\
+            name: leaky
+            trigger: core.webhook
+            trigger_params: {url: vault-login}
+            action: vault.login
+            action_params:
+              password: "{{ config.password }}"
+              user: "{{ config.password }}"
+            """,
+        },
+    )
+    configs = root.parent / "configs"
+    configs.mkdir(parents=True, exist_ok=True)
+    (configs / "vault.yaml").write_text(f"user: ops\npassword: {CONFIG_SECRET}\n")
+
+
+def configured_pack_end_to_end(api: httpx.Client, received: Path, log: Callable[[], str]) -> None:
+    """The configured vault pack's rule runs its action with the configuration: the plain
+    values rendered, the secret one reaching the secret parameter (and only it); the leaky
+    rule was refused with its file and line; the API shows the secret masked."""
+    assert "packs/vault/rules/leaky.yaml:7: field 'action_params.user': reads the secret " in log()
+    rules = {r["ref"] for r in api.get("/api/v1/rules", params={"pack": "vault"}).json()["items"]}
+    assert rules == {"vault.login_on_call"}
+    config = api.get("/api/v1/packs/vault/config").json()["values"]
+    assert config == {"user": "ops", "password": "********", "realm": "corp"}
+    assert api.post("/api/v1/webhooks/vault-login", json={}).status_code == 202
+
+    def logged_in() -> list[dict[str, Any]]:
+        page = api.get(
+            "/api/v1/executions", params={"status": "succeeded", "action": "vault.login"}
+        )
+        return [e for e in page.json()["items"] if e["rule"] == "vault.login_on_call"]
+
+    [run] = wait_until(logged_in, timeout=60)
+    assert run["parameters"] == {"user": "ops@corp", "password": "********"}
+    assert json.loads(received.read_text()) == {"user": "ops@corp", "password": CONFIG_SECRET}

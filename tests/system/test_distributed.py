@@ -18,16 +18,18 @@ from tests.kafka_broker import read_topics
 from tests.system.distributed import Cluster
 from tests.system.harness import (
     ATTUNE,
+    CONFIG_SECRET,
     TEMPLATED_RULE,
     TIMED_RULE,
     WEBHOOK_RULE,
     WEBHOOK_SECRET,
     assert_what_if_agrees_with_the_live_engine,
+    configured_pack_end_to_end,
     free_port,
     wait_until,
     webhooks_end_to_end,
+    write_configured_vault_pack,
     write_pack,
-    write_vault_pack,
 )
 
 pytestmark = pytest.mark.slow
@@ -41,7 +43,7 @@ def cluster(
     tmp_path: Path, kafka_broker: str, postgres_server: str, postgres_schema: str
 ) -> Iterator[Cluster]:
     received = tmp_path / "received.json"
-    write_vault_pack(tmp_path / "run" / "packs", received)
+    write_configured_vault_pack(tmp_path / "run" / "packs", received)
     unfit = "trigger: core.intervaltimer\ntrigger_params: {delta: 1}\naction: ops.nosuch\n"
     write_pack(
         tmp_path / "run" / "packs",
@@ -138,11 +140,15 @@ def test_rules_and_requests_run_through_every_process(
 
         # Webhooks fire rules through the API process, with a credential or a signature.
         webhooks_end_to_end(api)
+
+        # A pack's configuration reaches its rule's action; its secret only as a secret.
+        configured_pack_end_to_end(api, tmp_path / "received.json", cluster.logs)
         token = api.headers["Authorization"].removeprefix("Bearer ")
 
     cluster.stop()  # so that the topics stop growing (heartbeats, timer ticks) while read
     messages = read_topics(kafka_broker, TOPICS)
-    secrets = (SECRET.encode(), KEY_SECRET.encode(), WEBHOOK_SECRET.encode(), token.encode())
+    secrets = (SECRET, KEY_SECRET, WEBHOOK_SECRET, CONFIG_SECRET, token)
+    secrets = tuple(secret.encode() for secret in secrets)
     for secret in secrets:
         assert messages and all(secret not in (m.value or b"") for m in messages)
     [dead] = [json.loads(m.value) for m in messages if m.topic == "attune.dead-letter"]
