@@ -82,6 +82,12 @@ class AttuneUp:
                 self.process.kill()
                 self.process.wait(5)
 
+    def stored_bytes(self) -> bytes:
+        """Everything the state directory's databases hold, as bytes (not the credential
+        file `cli-token`), to scan for what must never be stored; stop Attune first."""
+        state = (self.workdir / ".attune").iterdir()
+        return b"".join(p.read_bytes() for p in state if p.is_file() and p.name != "cli-token")
+
     @property
     def headers(self) -> dict[str, str]:
         """The local admin's credential, which `attune up` keeps in its state directory."""

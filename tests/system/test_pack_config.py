@@ -29,6 +29,5 @@ def test_rules_read_the_packs_configuration_and_its_secret_stays_sealed(
         configured_pack_end_to_end(api, received, attune.log)
     attune.stop()
 
-    state = (tmp_path / "run" / ".attune").iterdir()
-    stored = b"".join(p.read_bytes() for p in state if p.is_file() and p.name != "cli-token")
+    stored = attune.stored_bytes()
     assert len(stored) > 10_000 and CONFIG_SECRET.encode() not in stored

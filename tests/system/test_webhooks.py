@@ -21,7 +21,6 @@ def test_webhooks_fire_rules_and_no_credential_is_stored(attune_up, tmp_path: Pa
     token = attune.headers["Authorization"].removeprefix("Bearer ")
     attune.stop()
 
-    state = (tmp_path / "run" / ".attune").iterdir()  # (not `cli-token`, which holds it)
-    stored = b"".join(p.read_bytes() for p in state if p.is_file() and p.name != "cli-token")
+    stored = attune.stored_bytes()
     assert len(stored) > 10_000  # the store and the read models were read
     assert token.encode() not in stored and WEBHOOK_SECRET.encode() not in stored
