@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from attune.api.access import Caller, cause_of, requires
 from attune.api.dependencies import Services
-from attune.api.errors import Message, Problems
+from attune.api.errors import Message, Problems, Responses
 from attune.api.read_your_writes import ProjectionRoute, ReadConnection
 from attune.api.request_body import RequestBody
 from attune.commands.errors import UnknownEntity
@@ -32,7 +32,7 @@ router = APIRouter(route_class=ProjectionRoute, tags=["packs"])
 PackRef = Annotated[
     str, Path(pattern=NAME_PATTERN, max_length=MAX_NAME, description="The pack's ref.")
 ]
-_UNKNOWN = {404: {"model": Message, "description": "Unknown pack"}}
+_UNKNOWN: Responses = {404: {"model": Message, "description": "Unknown pack"}}
 
 
 class PackConfigIn(RequestBody):

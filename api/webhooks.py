@@ -35,7 +35,7 @@ from sqlalchemy import Engine
 
 from attune.api.access import Caller, current_caller
 from attune.api.dependencies import ApiServices, Services, client_address
-from attune.api.errors import Message, Problems
+from attune.api.errors import Message, Problems, Responses
 from attune.api.request_body import RequestBody, refuse_unstorable
 from attune.commands.errors import UnknownEntity
 from attune.commands.keystore import open_value
@@ -235,7 +235,7 @@ def _fire(
     return WebhookAccepted(id=event_id, position=position)
 
 
-_REFUSALS = {
+_REFUSALS: Responses = {
     401: {"model": Message, "description": "No credential, or a signature that does not match"},
     413: {"model": Message, "description": "The body is larger than the API accepts"},
 }

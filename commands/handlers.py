@@ -89,11 +89,16 @@ def register_rule(command: m.RegisterRule, uow: UnitOfWork, secrets: SecretBox) 
     trigger_type = uow.get(TriggerType, TriggerType.id_for(rule.trigger))
     action = uow.get(Action, Action.id_for(rule.action))
     pack = uow.get(Pack, Pack.id_for(rule.pack))
+    registered = uow.get(Rule, Rule.id_for(rule.ref))
+    # A date timer's date must lie ahead when the rule is new or changed, not when a pack
+    # load registers it again unchanged (after it fired).
+    unchanged = registered is not None and registered.definition == rule.as_json()
     problems = rule_problems(
         rule,
         None if trigger_type is None else trigger_type.parsed_definition(),
         None if action is None else action.parsed_definition(),
         None if pack is None else pack.parsed_definition(),
+        None if unchanged else command.at,
     )
     if problems:
         raise RuleRefused(rule.ref, problems)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from attune.domain.definitions import (
@@ -24,6 +25,7 @@ from attune.domain.errors import DomainError, InvalidParameters
 from attune.domain.expressions import ExpressionError, compile_template
 from attune.domain.expressions.fields_read import fields_read, reads_one_field
 from attune.domain.parameters import validate_parameters
+from attune.domain.schedules import TIMER_TRIGGERS, ScheduleProblem, schedule_of
 from attune.domain.templates import is_template
 
 
@@ -51,14 +53,25 @@ def rule_problems(
     trigger_type: TriggerTypeDefinition | None,
     action: ActionDefinition | None,
     pack: PackDefinition | None = None,
+    now: datetime | None = None,
 ) -> list[RuleProblem]:
     """Why `rule` does not fit the trigger type and action it names (found or None), nor
-    its `pack`'s configuration (a secret field may go only into a secret parameter)."""
+    its `pack`'s configuration (a secret field may go only into a secret parameter). A
+    timer's parameters must describe a schedule (`schedule_of`; a date after `now`, if
+    given: a rule registered anew)."""
     problems: list[RuleProblem] = []
     if trigger_type is None:
         problems.append(RuleProblem(("trigger",), f"unknown trigger type '{rule.trigger}'"))
     else:
         problems += _misfits("trigger_params", trigger_type.ref, trigger_type, rule.trigger_params)
+        if not problems and rule.trigger in TIMER_TRIGGERS:
+            try:
+                schedule_of(
+                    rule.trigger, rule.trigger_params, datetime.min.replace(tzinfo=UTC), now
+                )
+            except ScheduleProblem as problem:
+                field = ("trigger_params", problem.field)
+                problems.append(RuleProblem(field, problem.message))
     if action is None:
         problems.append(RuleProblem(("action",), f"unknown action '{rule.action}'"))
     else:

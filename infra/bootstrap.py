@@ -12,7 +12,7 @@ import os
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ from attune.streams.claims import ClaimRegistry
 from attune.streams.embedded import EmbeddedHost
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import LOCAL_POOL, Scheduler
-from attune.streams.timers import IntervalTimer
+from attune.streams.timers import Timers
 from attune.streams.worker.keystore_references import KeyFinder
 from attune.streams.worker.loop import Worker
 from attune.streams.worker.queue import WorkQueue
@@ -221,7 +221,7 @@ def build_embedded(
         issue_token=token_service.execution,
         find_key=key_finder(read_engine, clock),
     )
-    timer, claims = IntervalTimer(), ClaimRegistry()
+    timer, claims = Timers(timedelta(seconds=settings.timer_grace_seconds)), ClaimRegistry()
     host = EmbeddedHost(
         store,
         commands,

@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -240,6 +241,7 @@ def run_streams(settings: Settings, clock: Clock = utc_now) -> None:
         clock,
         settings.heartbeat_seconds,
         settings.expression_limits,
+        timedelta(seconds=settings.timer_grace_seconds),
     )
     faust.Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     # Request headers never stored with a webhook's trigger event, besides the credentials
     # (Authorization, Cookie, X-Api-Key, X-Attune-Signature), e.g. ["x-internal-token"].
     webhook_dropped_headers: list[str] = []
+    # Timer ticks missed by at most this long all fire; older ones follow the misfire rule.
+    timer_grace_seconds: float = Field(default=5.0, ge=0)
 
     @classmethod
     def settings_customise_sources(

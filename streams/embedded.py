@@ -20,7 +20,7 @@ from attune.streams.background import WakeableLoop
 from attune.streams.claims import ClaimRegistry
 from attune.streams.delivery import apply_until_written
 from attune.streams.ports import CommandBus, EventLog, Processor
-from attune.streams.timers import IntervalTimer
+from attune.streams.timers import Timers
 
 
 class EmbeddedHost:
@@ -29,7 +29,7 @@ class EmbeddedHost:
         log_: EventLog,
         bus: CommandBus,
         processors: Sequence[Processor],
-        timer: IntervalTimer,
+        timer: Timers,
         claims: ClaimRegistry,
         clock: Callable[[], datetime],
         live_workers: set[str],

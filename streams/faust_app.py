@@ -47,7 +47,7 @@ from attune.streams.delivered_events import FirstDelivery, decoded_or_none
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import Scheduler
 from attune.streams.stream_follower import StreamFollower
-from attune.streams.timers import IntervalTimer
+from attune.streams.timers import DEFAULT_GRACE, Timers
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,7 @@ def create_streams_app(
     clock: Callable[[], datetime],
     heartbeat_seconds: float,
     limits: Limits = DEFAULT_LIMITS,
+    timer_grace: timedelta = DEFAULT_GRACE,
 ) -> faust.App:
     app = faust.App(
         APP_ID,
@@ -173,7 +174,7 @@ def create_streams_app(
     scheduler = Scheduler(active=TableIdSets(table("active")))
     claims = ClaimRegistry(held=TableIdSets(table("held")), lost=table("lost-workers"))
     heartbeats = table("heartbeats")
-    rule_engine, interval_timer = RuleEngine(limits), IntervalTimer()
+    rule_engine, interval_timer = RuleEngine(limits), Timers(timer_grace)
     configured = StreamFollower(bootstrap, topics.config, [rule_engine, interval_timer])
 
     async def send(commands: Iterable[Command]) -> None:

@@ -1,11 +1,15 @@
-"""The interval timer: fires `core.intervaltimer` trigger events on a fixed grid.
+"""The timers: fire `core.intervaltimer`, `core.crontimer` and `core.datetimer` trigger
+events on their schedules (`attune.domain.schedules`).
 
-One timer exists per distinct set of trigger parameters (``unit``, ``delta``) that an
-enabled rule listens to. Its ticks lie on a grid anchored at the first registration of
-such a rule: ``anchor + k * delta``. A tick's trigger event id derives from the timer and
-the tick time, so a tick fires once even when recomputed. After downtime the timer fires
-the latest missed tick once (no burst of catch-up ticks), then continues on the grid.
-State comes from the log (rule events and the timer's own fired events), so a restart
+One timer exists per timer trigger type and distinct set of trigger parameters that an
+enabled rule listens to. An interval's ticks lie on a grid anchored at the first
+registration of such a rule (``anchor + k * delta``); a cron timer's and a date timer's
+ticks are those of their schedule after that registration. A tick's trigger event id
+derives from the timer and the tick time, so a tick fires once even when recomputed.
+After a pause (downtime, a slow host) the misfire rule applies (`due_ticks`): ticks missed
+by at most the grace period (the setting `timer_grace_seconds`) all fire; of older ones
+the latest fires once (``misfire: latest``, the default) or none (``misfire: skip``).
+State comes from the log (rule events and the timers' own fired events), so a restart
 resumes where it stopped.
 """
 
@@ -19,57 +23,65 @@ from typing import Any
 from attune.commands import models as m
 from attune.domain.events import AttuneEvent
 from attune.domain.ids import caused_id
+from attune.domain.schedules import (
+    INTERVAL_TIMER,
+    TIMER_TRIGGERS,
+    Schedule,
+    ScheduleProblem,
+    due_ticks,
+    schedule_of,
+)
 from attune.domain.trigger_event import TriggerEvent
 from attune.streams.catalog import RuleIndex
 from attune.streams.dispatch import EventDispatch
 
-TRIGGER = "core.intervaltimer"
+TRIGGER = INTERVAL_TIMER  # (the interval timer's trigger type, as before cron and dates)
 ACTOR = "timer"
-_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+# Ticks missed by at most this long all fire (a host that woke late, a short restart); a
+# misfire rule is about downtime, not jitter.
+DEFAULT_GRACE = timedelta(seconds=5)
 
 
-def timer_key(trigger_params: dict[str, Any]) -> str:
-    return json.dumps(trigger_params, sort_keys=True)
-
-
-def interval_of(trigger_params: dict[str, Any]) -> timedelta | None:
-    """The interval the params describe, or None if they describe none."""
-    unit = trigger_params.get("unit", "seconds")
-    delta = trigger_params.get("delta")
-    if unit not in _UNITS or isinstance(delta, bool) or not isinstance(delta, int | float):
-        return None
-    if delta <= 0:
-        return None
-    return timedelta(seconds=delta * _UNITS[unit])
+def timer_key(trigger: str, trigger_params: dict[str, Any]) -> str:
+    params = json.dumps(trigger_params, sort_keys=True)
+    # (the interval timer's keys are its parameters alone, as its tick ids always were)
+    return params if trigger == INTERVAL_TIMER else f"{trigger} {params}"
 
 
 @dataclass
 class Timer:
+    trigger: str
     params: dict[str, Any]
-    interval: timedelta
-    anchor: datetime
+    schedule: Schedule
+    anchor: datetime  # when the first rule listening to it was registered
     last_fired: datetime | None = None
+    decided_until: datetime | None = None  # every tick up to here was fired or passed over
     rules: set[str] = field(default_factory=set)
 
-    def next_due(self) -> datetime:
-        return (self.last_fired or self.anchor) + self.interval
+    @property
+    def misfire(self) -> str:
+        return str(self.params.get("misfire", "latest"))
 
-    def latest_tick(self, now: datetime) -> datetime:
-        """The latest grid point at or before `now`."""
-        steps = (now - self.anchor) // self.interval
-        return self.anchor + steps * self.interval
+    def after(self) -> datetime:
+        """The instant after which ticks are still to be decided."""
+        last = self.last_fired or self.anchor
+        return last if self.decided_until is None else max(last, self.decided_until)
+
+    def next_due(self) -> datetime | None:
+        return self.schedule.next_after(self.after())
 
 
-class IntervalTimer:
-    name = "interval_timer"
+class Timers:
+    name = "interval_timer"  # (its name in replays and logs, as before cron and dates)
 
-    def __init__(self) -> None:
+    def __init__(self, grace: timedelta = DEFAULT_GRACE) -> None:
+        self.grace = grace
         self.rules = RuleIndex()
         self.timers: dict[str, Timer] = {}
         self._dispatch = EventDispatch[None](lambda: None).on(TriggerEvent.Fired, self._fired)
 
     def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
-        """Fold rule changes and this timer's own ticks into the timers; never emits."""
+        """Fold rule changes and the timers' own ticks into the timers; never emits."""
         if self.rules.observe(event):
             self._refresh(event.timestamp)
         else:
@@ -77,49 +89,55 @@ class IntervalTimer:
         return []
 
     def _fired(self, fired: TriggerEvent.Fired, _now: datetime) -> None:
-        if fired.trigger != TRIGGER:
+        if fired.trigger not in TIMER_TRIGGERS:
             return
-        timer = self.timers.get(timer_key(fired.trigger_params))
+        timer = self.timers.get(timer_key(fired.trigger, fired.trigger_params))
         if timer is not None and (timer.last_fired or timer.anchor) < fired.timestamp:
             timer.last_fired = fired.timestamp
 
     def _refresh(self, at: datetime) -> None:
-        wanted: dict[str, set[str]] = {}
-        for rule in self.rules.listening_to(TRIGGER):
-            wanted.setdefault(timer_key(rule.trigger_params), set()).add(rule.ref)
-        for key, rules in wanted.items():
-            params = json.loads(key)
-            interval = interval_of(params)
-            if interval is None:
-                continue  # the rule engine never matches it either; nothing to fire
-            timer = self.timers.setdefault(key, Timer(params, interval, anchor=at))
+        wanted: dict[str, tuple[str, dict[str, Any], set[str]]] = {}
+        for trigger in TIMER_TRIGGERS:
+            for rule in self.rules.listening_to(trigger):
+                key = timer_key(trigger, rule.trigger_params)
+                wanted.setdefault(key, (trigger, rule.trigger_params, set()))[2].add(rule.ref)
+        for key, (trigger, params, rules) in wanted.items():
+            timer = self.timers.get(key)
+            if timer is None:
+                try:
+                    schedule = schedule_of(trigger, params, anchor=at)
+                except ScheduleProblem:
+                    continue  # (refused at registration; an older log may hold one)
+                timer = self.timers[key] = Timer(trigger, params, schedule, anchor=at)
             timer.rules = rules
         for key in set(self.timers) - set(wanted):
             self.timers[key].rules = set()
 
     def tick(self, now: datetime) -> list[m.Command]:
-        """Fire every timer that is due at `now` (at most one tick per timer)."""
+        """Fire every tick that is due at `now`, by the misfire rule."""
         commands: list[m.Command] = []
         for key, timer in self.timers.items():
-            if not timer.rules or now < timer.next_due():
+            if not timer.rules:
                 continue
-            tick_at = timer.latest_tick(now)
-            timer.last_fired = tick_at
-            trigger_event_id = caused_id(tick_at, "timer", key)
-            commands.append(
-                m.FireTrigger(
-                    actor=ACTOR,
-                    at=tick_at,
-                    correlation_id=trigger_event_id,
-                    trigger_event_id=trigger_event_id,
-                    trigger=TRIGGER,
-                    trigger_params=timer.params,
-                    payload={"executed_at": tick_at.isoformat(), "schedule": timer.params},
+            due = due_ticks(timer.schedule, timer.after(), now, self.grace, timer.misfire)
+            timer.decided_until = now  # (a tick passed over by the misfire rule stays so)
+            for tick_at in due:
+                timer.last_fired = tick_at
+                trigger_event_id = caused_id(tick_at, "timer", key)
+                commands.append(
+                    m.FireTrigger(
+                        actor=ACTOR,
+                        at=tick_at,
+                        correlation_id=trigger_event_id,
+                        trigger_event_id=trigger_event_id,
+                        trigger=timer.trigger,
+                        trigger_params=timer.params,
+                        payload={"executed_at": tick_at.isoformat(), "schedule": timer.params},
+                    )
                 )
-            )
         return commands
 
     def next_due(self) -> datetime | None:
         """When the next tick falls due (for the host's sleep), or None if no timer runs."""
-        dues = [t.next_due() for t in self.timers.values() if t.rules]
+        dues = [due for t in self.timers.values() if t.rules and (due := t.next_due()) is not None]
         return min(dues) if dues else None

@@ -51,7 +51,7 @@ def with_timer(commands: CommandService) -> CommandService:
 @pytest.mark.parametrize(
     ("fields", "reason"),
     [
-        ({"trigger": "core.crontimer"}, "field 'trigger': unknown trigger type 'core.crontimer'"),
+        ({"trigger": "core.sundial"}, "field 'trigger': unknown trigger type 'core.sundial'"),
         ({"action": "core.nosuch"}, "field 'action': unknown action 'core.nosuch'"),
         (
             {"trigger_params": {"unit": "fortnights", "delta": 1}},

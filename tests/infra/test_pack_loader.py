@@ -402,7 +402,7 @@ def test_problems_outside_the_current_directory_show_absolute_paths(
 BAD_RULES = {
     "unknown_action.yaml": "trigger: core.intervaltimer\ntrigger_params: {delta: 1}\n"
     "action: ops.nosuch\n",
-    "unknown_trigger.yaml": "trigger: core.crontimer\naction: core.noop\n",
+    "unknown_trigger.yaml": "trigger: core.sundial\naction: core.noop\n",
     "bad_params.yaml": "trigger: core.intervaltimer\naction: core.noop\n"
     "trigger_params:\n  delta: 1\n  unit: fortnights\n",
     "good.yaml": "trigger: core.intervaltimer\ntrigger_params: {delta: 1}\naction: core.noop\n",
@@ -425,7 +425,7 @@ def test_rules_that_do_not_fit_the_loaded_catalogue_are_problems_with_file_and_l
         "must be one of ['seconds', 'minutes', 'hours', 'days']",
         "packs/ops/rules/unknown_action.yaml:3: field 'action': unknown action 'ops.nosuch'",
         "packs/ops/rules/unknown_trigger.yaml:1: field 'trigger': "
-        "unknown trigger type 'core.crontimer'",
+        "unknown trigger type 'core.sundial'",
     ]
 
 

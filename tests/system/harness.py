@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Collection
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -389,3 +390,28 @@ def configured_pack_end_to_end(api: httpx.Client, received: Path, log: Callable[
     [run] = wait_until(logged_in, timeout=60)
     assert run["parameters"] == {"user": "ops@corp", "password": "********"}
     assert json.loads(received.read_text()) == {"user": "ops@corp", "password": CONFIG_SECRET}
+
+
+# A cron timer firing every second (StackStorm's fields), its run echoing the tick.
+CRON_RULE = """\
+name: every_second
+trigger: core.crontimer
+trigger_params: {second: "*", timezone: Europe/Paris}
+action: core.echo
+action_params:
+  message: "tick {{ trigger.executed_at }}"
+"""
+
+
+def cron_ticks_run(api: httpx.Client, rule: str, count: int) -> list[datetime]:
+    """Wait for `count` runs of the cron rule; their ticks, one second apart, each once."""
+
+    def ticks() -> list[datetime]:
+        page = api.get("/api/v1/executions", params={"status": "succeeded", "limit": 1000})
+        runs = [e for e in page.json()["items"] if e["rule"] == rule]
+        return [datetime.fromisoformat(r["result"]["stdout"].removeprefix("tick ")) for r in runs]
+
+    found = sorted(wait_until(lambda: len(ticks()) >= count and ticks(), timeout=60))
+    assert len(set(found)) == len(found)  # no tick twice
+    assert all(t.microsecond == 0 for t in found)  # on the second
+    return found

@@ -7,6 +7,7 @@ import json
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -19,12 +20,14 @@ from tests.system.distributed import Cluster
 from tests.system.harness import (
     ATTUNE,
     CONFIG_SECRET,
+    CRON_RULE,
     TEMPLATED_RULE,
     TIMED_RULE,
     WEBHOOK_RULE,
     WEBHOOK_SECRET,
     assert_what_if_agrees_with_the_live_engine,
     configured_pack_end_to_end,
+    cron_ticks_run,
     free_port,
     wait_until,
     webhooks_end_to_end,
@@ -52,6 +55,7 @@ def cluster(
             "rules/templated.yaml": TEMPLATED_RULE,
             "rules/timed.yaml": TIMED_RULE,
             "rules/on_deploy.yaml": WEBHOOK_RULE,
+            "rules/every_second.yaml": CRON_RULE,
             "rules/unfit.yaml": unfit,
         },
     )
@@ -141,14 +145,18 @@ def test_rules_and_requests_run_through_every_process(
         # Webhooks fire rules through the API process, with a credential or a signature.
         webhooks_end_to_end(api)
 
+        # A cron timer fires through the faust app, each second once.
+        ticks = cron_ticks_run(api, "ops.every_second", 3)
+        assert ticks[-1] - ticks[0] <= timedelta(seconds=len(ticks))
+
         # A pack's configuration reaches its rule's action; its secret only as a secret.
         configured_pack_end_to_end(api, tmp_path / "received.json", cluster.logs)
         token = api.headers["Authorization"].removeprefix("Bearer ")
 
     cluster.stop()  # so that the topics stop growing (heartbeats, timer ticks) while read
     messages = read_topics(kafka_broker, TOPICS)
-    secrets = (SECRET, KEY_SECRET, WEBHOOK_SECRET, CONFIG_SECRET, token)
-    secrets = tuple(secret.encode() for secret in secrets)
+    plaintexts = (SECRET, KEY_SECRET, WEBHOOK_SECRET, CONFIG_SECRET, token)
+    secrets = [secret.encode() for secret in plaintexts]
     for secret in secrets:
         assert messages and all(secret not in (m.value or b"") for m in messages)
     [dead] = [json.loads(m.value) for m in messages if m.topic == "attune.dead-letter"]

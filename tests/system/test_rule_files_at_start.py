@@ -25,7 +25,7 @@ RULES = {
     action: ops.nosuch
     """,
     "rules/unknown_trigger.yaml": """\
-    trigger: core.crontimer
+    trigger: core.sundial
     action: core.echo
     action_params: {message: never}
     """,
@@ -76,7 +76,7 @@ def test_bad_rules_are_refused_with_their_lines_and_a_deleted_rule_stops_firing(
     for problem in (
         "packs/ops/rules/unknown_action.yaml:3: field 'action': unknown action 'ops.nosuch'",
         "packs/ops/rules/unknown_trigger.yaml:1: field 'trigger': unknown trigger type "
-        "'core.crontimer'",
+        "'core.sundial'",
         "packs/ops/rules/bad_params.yaml:6: field 'trigger_params.unit': must be one of",
     ):
         assert problem in log
