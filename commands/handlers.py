@@ -11,12 +11,14 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from attune.commands import models as m
+from attune.commands.config_defaults import configured_defaults
 from attune.commands.errors import AlreadyExists, DisabledEntity, PackOwned, UnknownEntity
 from attune.commands.identity_handlers import IDENTITY_HANDLERS
 from attune.commands.keystore import KEYSTORE_HANDLERS
 from attune.commands.ports import SecretBox
 from attune.commands.secret_parameters import seal_secrets, unsealed
 from attune.commands.unit_of_work import UnitOfWork
+from attune.domain.config_secrets import misplaced_secrets
 from attune.domain.configuration import (
     Action,
     ConfigurationAggregate,
@@ -27,6 +29,7 @@ from attune.domain.configuration import (
 )
 from attune.domain.definitions import ActionDefinition
 from attune.domain.enforcement import Enforcement
+from attune.domain.errors import InvalidParameters, ParameterProblem
 from attune.domain.events import AttuneAggregate
 from attune.domain.execution import Execution
 from attune.domain.parameters import validate_parameters
@@ -66,6 +69,20 @@ def register_pack(command: m.RegisterPack, uow: UnitOfWork, secrets: SecretBox) 
         if rule is not None:
             reason = f"pack {pack.ref} no longer defines it (its file is gone or invalid)"
             rule.unregister(reason, command.cause())
+
+
+def register_action(command: m.RegisterAction, uow: UnitOfWork, secrets: SecretBox) -> None:
+    """Register an action whose parameter defaults keep its pack's secrets in their place
+    (`misplaced_secrets`); refuse it, naming each parameter, otherwise."""
+    action = command.definition
+    pack = uow.get(Pack, Pack.id_for(action.pack))
+    if pack is not None:
+        defaults = {name: spec.default for name, spec in action.parameters.items()}
+        misplaced = misplaced_secrets(defaults, action.parameters, pack.parsed_definition())
+        if misplaced:
+            problems = [ParameterProblem(f"{name}.default", why) for name, why in misplaced]
+            raise InvalidParameters(action.ref, problems)
+    _register(Action)(command, uow, secrets)
 
 
 def configure_pack(command: m.ConfigurePack, uow: UnitOfWork, secrets: SecretBox) -> None:
@@ -170,7 +187,10 @@ def request_execution(command: m.RequestExecution, uow: UnitOfWork, secrets: Sec
     definition = action_definition(uow, command.action)
     if not definition.enabled:
         raise DisabledEntity("action", command.action)
-    plain = unsealed(command.action, command.parameters, secrets)
+    pack = uow.get(Pack, Pack.id_for(definition.pack))
+    config = {} if pack is None or pack.config is None else pack.config
+    given = configured_defaults(definition, command.parameters, config)
+    plain = unsealed(command.action, given, secrets)
     valid = validate_parameters(command.action, definition.parameters, plain)
     parameters = seal_secrets(definition.parameters, valid, secrets)
     uow.add(
@@ -279,7 +299,7 @@ HANDLERS: dict[type[m.Command], Handler] = {
     m.DefineRole: _register(Role),
     m.RegisterPack: register_pack,
     m.ConfigurePack: configure_pack,
-    m.RegisterAction: _register(Action),
+    m.RegisterAction: register_action,
     m.RegisterTriggerType: _register(TriggerType),
     m.RegisterRule: register_rule,
     m.CreateRule: create_rule,

@@ -10,11 +10,11 @@ a pack problem with its file and line at start-up and a refusal anywhere else.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from attune.domain.config_secrets import misplaced_secrets
 from attune.domain.definitions import (
     ActionDefinition,
     PackDefinition,
@@ -22,8 +22,6 @@ from attune.domain.definitions import (
     TriggerTypeDefinition,
 )
 from attune.domain.errors import DomainError, InvalidParameters
-from attune.domain.expressions import ExpressionError, compile_template
-from attune.domain.expressions.fields_read import fields_read, reads_one_field
 from attune.domain.parameters import validate_parameters
 from attune.domain.schedules import TIMER_TRIGGERS, ScheduleProblem, schedule_of
 from attune.domain.templates import is_template
@@ -79,70 +77,11 @@ def rule_problems(
         templated = {k: None for k in rule.action_params if k not in literal}
         problems += _misfits("action_params", action.ref, action, literal, templated)
         if pack is not None:
-            problems += _secret_config_misplaced(rule, action, pack)
+            problems += [
+                RuleProblem(("action_params", name), message)
+                for name, message in misplaced_secrets(rule.action_params, action.parameters, pack)
+            ]
     return problems
-
-
-def _secret_config_misplaced(
-    rule: RuleDefinition, action: ActionDefinition, pack: PackDefinition
-) -> list[RuleProblem]:
-    """The action parameters that would carry a secret config value anywhere but as the
-    whole value of a secret parameter, read as it is (so it stays sealed until the action
-    runs)."""
-    secret = {name for name, spec in pack.config_schema.items() if spec.secret}
-    if not secret:
-        return []
-    problems = []
-    for name, value in rule.action_params.items():
-        spec = action.parameters.get(name)
-        for text, whole in _strings(value):
-            read = _secret_fields_read(text, secret)
-            as_it_is = whole and spec is not None and spec.secret and _one_field(text)
-            if read and not as_it_is:
-                field = sorted(read)[0]
-                problems.append(
-                    RuleProblem(
-                        ("action_params", name),
-                        f"reads the secret config field '{field}' of pack {pack.ref}: a secret "
-                        f"value may go only into a secret parameter, as its whole value "
-                        f"('{{{{ config.{field} }}}}')",
-                    )
-                )
-                break
-    return problems
-
-
-def _strings(value: Any, whole: bool = True) -> Iterator[tuple[str, bool]]:
-    """Every string of a JSON-like value, and whether it is a template that is the whole
-    value (its rendering keeps the value's type: a sealed value stays sealed)."""
-    if isinstance(value, str):
-        try:
-            yield value, whole and compile_template(value).is_whole()
-        except ExpressionError:
-            return  # (refused when the rule's templates were checked)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item, False)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item, False)
-
-
-def _one_field(text: str) -> bool:
-    """The template is one block reading one config field as it is (it stays sealed)."""
-    (block,) = compile_template(text).blocks
-    return any(reads_one_field(block.text, path) for path in (("config",), ("pack", "config")))
-
-
-def _secret_fields_read(text: str, secret: set[str]) -> set[str]:
-    if not is_template(text):
-        return set()
-    read: set[str] = set()
-    for block in compile_template(text).blocks:
-        for path in (("config",), ("pack", "config")):
-            fields = fields_read(block.text, path)
-            read |= secret if fields is None else secret & fields
-    return read
 
 
 def _misfits(

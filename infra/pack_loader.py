@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import ValidationError
 
+from attune.domain.config_secrets import misplaced_secrets
 from attune.domain.definitions import (
     ActionDefinition,
     PackDefinition,
@@ -363,8 +364,26 @@ def load_packs(
     config_directories = list(config_directories)
     for pack in loaded.values():
         _read_config(pack, config_directories)
+    _refuse_misplaced_secrets(list(loaded.values()))
     _refuse_unfit_rules(list(loaded.values()))
     return list(loaded.values()), problems
+
+
+def _refuse_misplaced_secrets(packs: list[LoadedPack]) -> None:
+    """Take out the actions whose parameter defaults would put the pack's secret
+    configuration where it does not belong (`misplaced_secrets`), naming the line."""
+    for pack in packs:
+        kept: list[ActionDefinition] = []
+        for action in pack.actions:
+            defaults = {name: spec.default for name, spec in action.parameters.items()}
+            misplaced = misplaced_secrets(defaults, action.parameters, pack.pack)
+            document = pack.sources[action.ref]
+            pack.problems += [
+                document.problem(why, ["parameters", name, "default"]) for name, why in misplaced
+            ]
+            if not misplaced:
+                kept.append(action)
+        pack.actions = kept
 
 
 def _refuse_unfit_rules(packs: list[LoadedPack]) -> None:

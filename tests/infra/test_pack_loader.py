@@ -81,8 +81,15 @@ def test_core_ships_echo_noop_local_and_the_interval_timer(shipped: dict[str, Lo
     assert local.parameters["cmd"].required
     assert not local.parameters["cwd"].required
 
-    timer, webhook = core.trigger_types
-    assert (timer.ref, webhook.ref) == ("core.intervaltimer", "core.webhook")
+    cron, date, timer, webhook = core.trigger_types
+    assert [t.ref for t in core.trigger_types] == [
+        "core.crontimer",
+        "core.datetimer",
+        "core.intervaltimer",
+        "core.webhook",
+    ]
+    assert cron.parameters["misfire"].enum == ["latest", "skip"]
+    assert date.parameters["date"].required
     assert webhook.parameters["url"].required and webhook.payload["body"].type == "any"
     assert timer.parameters["unit"].enum == ["seconds", "minutes", "hours", "days"]
     assert timer.parameters["unit"].default == "seconds"
