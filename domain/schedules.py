@@ -22,7 +22,7 @@ more recent tick fires anyway, and ``misfire: skip`` fires none.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -90,6 +90,15 @@ class CronSchedule:
     expression: str  # croniter's order: minute hour day month day_of_week second
     zone: ZoneInfo
     years: frozenset[int] | None = None  # None: every year
+    # The expression parsed once (parsing costs seven times a step): set to each start.
+    _walls: croniter = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_walls", croniter(self.expression))
+
+    def _from(self, wall: datetime) -> croniter:
+        self._walls.set_current(wall, force=True)
+        return self._walls
 
     def _instant(self, wall: datetime) -> datetime | None:
         """The UTC instant of a wall-clock time in the zone; None if it does not exist or
@@ -107,8 +116,7 @@ class CronSchedule:
         return wall.year > max(self.years) if forward else wall.year < min(self.years)
 
     def next_after(self, moment: datetime) -> datetime | None:
-        wall = moment.astimezone(self.zone).replace(tzinfo=None)
-        walls = croniter(self.expression, wall)
+        walls = self._from(moment.astimezone(self.zone).replace(tzinfo=None))
         for _ in range(_SEARCH_LIMIT):
             candidate = walls.get_next(datetime)
             if self._past_the_years(candidate, forward=True):
@@ -120,7 +128,7 @@ class CronSchedule:
 
     def latest_at_or_before(self, moment: datetime) -> datetime | None:
         wall = moment.astimezone(self.zone).replace(tzinfo=None) + timedelta(seconds=1)
-        walls = croniter(self.expression, wall)
+        walls = self._from(wall)
         for _ in range(_SEARCH_LIMIT):
             candidate = walls.get_prev(datetime)
             if self._past_the_years(candidate, forward=False):

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from attune.commands import models as m
+from attune.domain.configuration import Rule
 from attune.domain.events import AttuneEvent
 from attune.domain.ids import caused_id
 from attune.domain.schedules import (
@@ -40,6 +41,15 @@ ACTOR = "timer"
 # Ticks missed by at most this long all fire (a host that woke late, a short restart); a
 # misfire rule is about downtime, not jitter.
 DEFAULT_GRACE = timedelta(seconds=5)
+
+
+def _rule_ref(event: AttuneEvent) -> str | None:
+    """The ref of the rule a rule event is about; None for another event."""
+    if isinstance(event, Rule.Unregistered):
+        return event.ref
+    if isinstance(event, (Rule.Registered, Rule.Updated, Rule.Restored)):
+        return str(event.definition["ref"])
+    return None
 
 
 def timer_key(trigger: str, trigger_params: dict[str, Any]) -> str:
@@ -78,14 +88,28 @@ class Timers:
         self.grace = grace
         self.rules = RuleIndex()
         self.timers: dict[str, Timer] = {}
+        self._listeners: dict[str, set[str]] = {}  # timer key -> enabled rules listening
         self._dispatch = EventDispatch[None](lambda: None).on(TriggerEvent.Fired, self._fired)
 
     def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
         """Fold rule changes and the timers' own ticks into the timers; never emits."""
-        if self.rules.observe(event):
-            self._refresh(event.timestamp)
-        else:
+        ref = _rule_ref(event)
+        if ref is None:
             self._dispatch(event, now)
+            return []
+        before = self.rules.get(ref)
+        self.rules.observe(event)
+        after = self.rules.get(ref)
+        # Only the timers of this rule, before and after, change: a start-up replaying
+        # thousands of rules does not look at every rule for each.
+        timed = [r for r in (before, after) if r is not None and r.trigger in TIMER_TRIGGERS]
+        for rule in timed:
+            self._listeners.setdefault(timer_key(rule.trigger, rule.trigger_params), set())
+            self._listeners[timer_key(rule.trigger, rule.trigger_params)].discard(ref)
+        if after is not None and after.enabled and after in timed:
+            self._listeners[timer_key(after.trigger, after.trigger_params)].add(ref)
+        for rule in timed:
+            self._refresh(rule.trigger, rule.trigger_params, event.timestamp)
         return []
 
     def _fired(self, fired: TriggerEvent.Fired, _now: datetime) -> None:
@@ -95,23 +119,20 @@ class Timers:
         if timer is not None and (timer.last_fired or timer.anchor) < fired.timestamp:
             timer.last_fired = fired.timestamp
 
-    def _refresh(self, at: datetime) -> None:
-        wanted: dict[str, tuple[str, dict[str, Any], set[str]]] = {}
-        for trigger in TIMER_TRIGGERS:
-            for rule in self.rules.listening_to(trigger):
-                key = timer_key(trigger, rule.trigger_params)
-                wanted.setdefault(key, (trigger, rule.trigger_params, set()))[2].add(rule.ref)
-        for key, (trigger, params, rules) in wanted.items():
-            timer = self.timers.get(key)
-            if timer is None:
-                try:
-                    schedule = schedule_of(trigger, params, anchor=at)
-                except ScheduleProblem:
-                    continue  # (refused at registration; an older log may hold one)
-                timer = self.timers[key] = Timer(trigger, params, schedule, anchor=at)
-            timer.rules = rules
-        for key in set(self.timers) - set(wanted):
-            self.timers[key].rules = set()
+    def _refresh(self, trigger: str, params: dict[str, Any], at: datetime) -> None:
+        """The timer of these parameters listens to its rules; it begins (anchored at
+        `at`) when its first rule comes."""
+        key = timer_key(trigger, params)
+        rules = self._listeners.get(key, set())
+        timer = self.timers.get(key)
+        if timer is None and rules:
+            try:
+                schedule = schedule_of(trigger, params, anchor=at)
+            except ScheduleProblem:
+                return  # (refused at registration; an older log may hold one)
+            timer = self.timers[key] = Timer(trigger, params, schedule, anchor=at)
+        if timer is not None:
+            timer.rules = set(rules)
 
     def tick(self, now: datetime) -> list[m.Command]:
         """Fire every tick that is due at `now`, by the misfire rule."""
