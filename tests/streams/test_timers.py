@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from attune.commands import models as m
+from attune.domain.configuration import Rule
+from attune.domain.definitions import RuleDefinition
 from attune.domain.trigger_event import TriggerEvent
 from attune.streams.timers import Timers
-from tests.streams.events import T0, at, rule_registered
+from tests.streams.events import CAUSE, T0, at, pending_events, rule_registered
 
 EVERY_10S = {"unit": "seconds", "delta": 10}
 
@@ -168,3 +170,29 @@ def test_a_cron_timer_in_a_time_zone_skips_the_hour_summer_time_removes() -> Non
     )
     timer.handle(rule, start)
     assert timer.next_due() == datetime(2026, 3, 30, 0, 30, tzinfo=UTC)  # 02:30 CEST, next day
+
+
+def test_a_rule_changed_or_unregistered_moves_off_its_timer() -> None:
+    timer = Timers()
+    rule = Rule.register(
+        RuleDefinition.model_validate(timer_rule().definition),  # type: ignore[attr-defined]
+        CAUSE,
+    )
+    for event in pending_events(rule):
+        timer.handle(event, at(0))
+    other = timer_rule("examples.other", {"unit": "seconds", "delta": 20})
+    timer.handle(other, at(0))
+    rule.redefine(
+        RuleDefinition.model_validate(
+            timer_rule(params={"unit": "seconds", "delta": 20}).definition  # type: ignore[attr-defined]
+        ),
+        CAUSE,
+    )
+    for event in pending_events(rule):
+        timer.handle(event, at(1))
+    assert sorted(len(t.rules) for t in timer.timers.values()) == [0, 2]  # both on 20 s now
+    assert fired_at(timer.tick(at(25))) == [20]
+    rule.unregister("its file is gone", CAUSE)
+    for event in pending_events(rule):
+        timer.handle(event, at(26))
+    assert [sorted(t.rules) for t in timer.timers.values() if t.rules] == [["examples.other"]]
