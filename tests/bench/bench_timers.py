@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from attune.commands import models as m  # noqa: E402
+from attune.domain.events import AttuneEvent  # noqa: E402
 from attune.domain.ids import caused_id  # noqa: E402
 from attune.streams.timers import Timers  # noqa: E402
 from tests.streams.events import T0, at, rule_registered  # noqa: E402
@@ -31,7 +32,7 @@ ROUNDS = 5
 TARGET_MB = 50
 
 
-def rules() -> list[object]:
+def rules() -> list[AttuneEvent]:
     events = []
     for n in range(TIMERS // 2):
         interval = {"unit": "seconds", "delta": 1 + n * 1e-7}
@@ -57,7 +58,7 @@ def main() -> None:
     before = tracemalloc.take_snapshot()
     timers = Timers(grace=timedelta(seconds=2))
     for event in registrations:
-        timers.handle(event, at(0))  # type: ignore[arg-type]
+        timers.handle(event, at(0))
     gc.collect()
     held = sum(s.size_diff for s in tracemalloc.take_snapshot().compare_to(before, "filename"))
     tracemalloc.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from attune.commands import models as m
 from attune.domain.configuration import Rule
@@ -174,9 +175,12 @@ def test_a_cron_timer_in_a_time_zone_skips_the_hour_summer_time_removes() -> Non
 
 def test_a_rule_changed_or_unregistered_moves_off_its_timer() -> None:
     timer = Timers()
-    rule = Rule.register(
-        RuleDefinition.model_validate(timer_rule().definition),  # type: ignore[attr-defined]
-        CAUSE,
+    rule = cast(
+        Rule,
+        Rule.register(
+            RuleDefinition.model_validate(timer_rule().definition),  # type: ignore[attr-defined]
+            CAUSE,
+        ),
     )
     for event in pending_events(rule):
         timer.handle(event, at(0))
