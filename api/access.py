@@ -36,21 +36,23 @@ class Caller:
         return self.grants.packs_for(permission)
 
 
-def _refuse(detail: str) -> HTTPException:
+def unauthenticated(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 def _bearer(request: Request) -> str:
     scheme, _, credential = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not credential.strip():
-        raise _refuse("authentication required: send 'Authorization: Bearer <token or API key>'")
+        raise unauthenticated(
+            "authentication required: send 'Authorization: Bearer <token or API key>'"
+        )
     return credential.strip()
 
 
 def _identity_caller(connection: Connection, login: str, **extra: Any) -> Caller:
     identity = q.identity(connection, login)
     if identity is None or not identity["enabled"]:
-        raise _refuse(f"identity '{login}' is unknown or disabled")
+        raise unauthenticated(f"identity '{login}' is unknown or disabled")
     roles: list[str] = identity["roles"]
     custom = q.custom_roles(connection) if set(roles) - {"admin", "operator", "observer"} else {}
     return Caller(login, Grants.of_roles(roles, custom), **extra)
@@ -66,23 +68,23 @@ def _caller_of(credential: str, credentials: Credentials, connection: Connection
             or row["revoked"]
             or not credentials.api_key_matches(row["secret_hash"], secret)
         ):
-            raise _refuse("the API key is unknown or revoked")
+            raise unauthenticated("the API key is unknown or revoked")
         return _identity_caller(connection, row["login"])
     try:
         claims = credentials.read_token(credential)
     except Exception as problem:  # expired, tampered, malformed: all the same to a caller
-        raise _refuse(f"the token was refused: {problem}") from None
+        raise unauthenticated(f"the token was refused: {problem}") from None
     if claims.kind == "execution":
         execution_id = UUID(claims.subject)
         status = q.execution_status(connection, execution_id)
         if status is None or status in TERMINAL:
-            raise _refuse("the execution this token was issued for is not running")
+            raise unauthenticated("the execution this token was issued for is not running")
         return Caller(f"execution:{execution_id}", Grants(()), execution_id=execution_id)
     if claims.kind != "access" or claims.session_id is None:
-        raise _refuse("this token is not an access token")
+        raise unauthenticated("this token is not an access token")
     session = q.session(connection, claims.session_id)
     if session is None or session["revoked"]:
-        raise _refuse("the session of this token has ended (logged out)")
+        raise unauthenticated("the session of this token has ended (logged out)")
     return _identity_caller(connection, claims.subject, session_id=claims.session_id)
 
 

@@ -33,7 +33,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
-from attune.api.access import Caller, current_caller
+from attune.api.access import Caller, current_caller, unauthenticated
 from attune.api.dependencies import ApiServices, Services, client_address
 from attune.api.errors import Message, Problems, Responses
 from attune.api.request_body import RequestBody, refuse_unstorable
@@ -112,10 +112,6 @@ class GenericWebhook(RequestBody):
     )
 
 
-def _refused(problem: str) -> HTTPException:
-    return HTTPException(401, problem, headers={"WWW-Authenticate": "Bearer"})
-
-
 class WebhookLookups:
     """What a webhook call reads of the read model, a found answer remembered for
     `REMEMBERED` seconds: whether enabled rules listen to a webhook, and its signing secret.
@@ -165,10 +161,10 @@ def _check_signature(secret: str | None, name: str, signature: str, body: bytes)
         log.warning(
             "webhook %s: a signed call, but no system key %s%s", name, SECRET_KEY_PREFIX, name
         )
-        raise _refused(_UNSIGNED)
+        raise unauthenticated(_UNSIGNED)
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
-        raise _refused(_UNSIGNED)
+        raise unauthenticated(_UNSIGNED)
 
 
 def _body_problem(message: str) -> RequestValidationError:
@@ -309,7 +305,9 @@ def send_generic_webhook(
 ) -> WebhookAccepted:
     """Fire any trigger type with the payload given, checked against its schema."""
     if sender.caller is None:
-        raise _refused("a signature is for a named webhook (/webhooks/{name}); give a credential")
+        raise unauthenticated(
+            "a signature is for a named webhook (/webhooks/{name}); give a credential"
+        )
     pack = body.trigger.partition(".")[0]
     if not sender.caller.may(PERMISSION, pack):
         raise HTTPException(403, f"{sender.caller.login} may not send {body.trigger}")

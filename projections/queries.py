@@ -103,22 +103,22 @@ def list_actions(
     )
 
 
-def get_pack(connection: Connection, ref: str) -> Row | None:
-    query = select(schema.pack).where(schema.pack.c.ref == ref)
-    row = connection.execute(query).first()
+def _one(connection: Connection, column: Column[Any], value: object) -> Row | None:
+    """The row of `column`'s table whose `column` (a key) is `value`, or None."""
+    row = connection.execute(select(column.table).where(column == value)).first()
     return None if row is None else dict(row._mapping)
+
+
+def get_pack(connection: Connection, ref: str) -> Row | None:
+    return _one(connection, schema.pack.c.ref, ref)
 
 
 def get_action(connection: Connection, ref: str) -> Row | None:
-    query = select(schema.action).where(schema.action.c.ref == ref)
-    row = connection.execute(query).first()
-    return None if row is None else dict(row._mapping)
+    return _one(connection, schema.action.c.ref, ref)
 
 
 def get_trigger_type(connection: Connection, ref: str) -> Row | None:
-    query = select(schema.trigger_type).where(schema.trigger_type.c.ref == ref)
-    row = connection.execute(query).first()
-    return None if row is None else dict(row._mapping)
+    return _one(connection, schema.trigger_type.c.ref, ref)
 
 
 def list_trigger_types(
@@ -155,9 +155,7 @@ def list_rules(
 
 def get_pack_config(connection: Connection, pack: str) -> Row | None:
     """A pack's configuration values (secret ones sealed), or None if never configured."""
-    table = schema.pack_config
-    row = connection.execute(select(table).where(table.c.pack == pack)).first()
-    return None if row is None else dict(row._mapping)
+    return _one(connection, schema.pack_config.c.pack, pack)
 
 
 def rules_of_trigger(connection: Connection, trigger: str, *, enabled: bool) -> list[Row]:
@@ -169,8 +167,7 @@ def rules_of_trigger(connection: Connection, trigger: str, *, enabled: bool) -> 
 
 def get_rule(connection: Connection, ref: str) -> Row | None:
     """A registered rule (an unregistered one has no row)."""
-    row = connection.execute(select(schema.rule).where(schema.rule.c.ref == ref)).first()
-    return None if row is None else dict(row._mapping)
+    return _one(connection, schema.rule.c.ref, ref)
 
 
 def list_events(
@@ -232,9 +229,7 @@ def list_executions(
 
 
 def get_execution(connection: Connection, execution_id: UUID) -> Row | None:
-    query = select(schema.execution).where(schema.execution.c.id == str(execution_id))
-    row = connection.execute(query).first()
-    return None if row is None else dict(row._mapping)
+    return _one(connection, schema.execution.c.id, str(execution_id))
 
 
 def execution_history(connection: Connection, execution_id: UUID) -> list[Row]:
@@ -248,8 +243,7 @@ def execution_history(connection: Connection, execution_id: UUID) -> list[Row]:
 
 def get_event(connection: Connection, event_id: UUID) -> Row | None:
     """One trigger event (a firing), by id."""
-    row = connection.execute(select(schema.event).where(schema.event.c.id == str(event_id))).first()
-    return None if row is None else dict(row._mapping)
+    return _one(connection, schema.event.c.id, str(event_id))
 
 
 def enforcements_of_event(

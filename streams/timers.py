@@ -36,7 +36,6 @@ from attune.domain.trigger_event import TriggerEvent
 from attune.streams.catalog import RuleIndex
 from attune.streams.dispatch import EventDispatch
 
-TRIGGER = INTERVAL_TIMER  # (the interval timer's trigger type, as before cron and dates)
 ACTOR = "timer"
 # Ticks missed by at most this long all fire (a host that woke late, a short restart); a
 # misfire rule is about downtime, not jitter.
@@ -67,6 +66,8 @@ class Timer:
     last_fired: datetime | None = None
     decided_until: datetime | None = None  # every tick up to here was fired or passed over
     rules: set[str] = field(default_factory=set)
+    _due: datetime | None = field(default=None, repr=False)
+    _due_after: datetime | None = field(default=None, repr=False)
 
     @property
     def misfire(self) -> str:
@@ -78,7 +79,12 @@ class Timer:
         return last if self.decided_until is None else max(last, self.decided_until)
 
     def next_due(self) -> datetime | None:
-        return self.schedule.next_after(self.after())
+        """The next tick to decide (remembered until `after` moves: the host asks before
+        each sleep and `Timers.tick` before each timer, and a cron step is not free)."""
+        after = self.after()
+        if self._due_after != after:
+            self._due, self._due_after = self.schedule.next_after(after), after
+        return self._due
 
 
 class Timers:
@@ -138,7 +144,8 @@ class Timers:
         """Fire every tick that is due at `now`, by the misfire rule."""
         commands: list[m.Command] = []
         for key, timer in self.timers.items():
-            if not timer.rules:
+            next_due = timer.next_due()
+            if not timer.rules or next_due is None or next_due > now:
                 continue
             due = due_ticks(timer.schedule, timer.after(), now, self.grace, timer.misfire)
             timer.decided_until = now  # (a tick passed over by the misfire rule stays so)

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from attune.infra.cli.client import call_api, json_option, print_table
 from attune.infra.cli.key import parse_value
+from attune.infra.cli.yaml_files import read_mapping
 
 
 def _show(ctx: click.Context, answer: dict[str, Any]) -> None:
@@ -33,15 +33,7 @@ def _show(ctx: click.Context, answer: dict[str, Any]) -> None:
 def _values(file: Path | None, pairs: tuple[str, ...]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if file is not None:
-        try:
-            loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as problem:
-            raise click.BadParameter(
-                f"cannot read {file}: {problem}", param_hint="--file"
-            ) from None
-        if not isinstance(loaded, dict):
-            raise click.BadParameter(f"{file} does not hold a mapping", param_hint="--file")
-        values.update(loaded)
+        values.update(read_mapping(file, "a mapping", "--file"))
     for pair in pairs:
         name, equals, text = pair.partition("=")
         if not equals or not name:

@@ -15,6 +15,7 @@ import click
 import yaml
 
 from attune.infra.cli.client import call_api, json_option, print_table
+from attune.infra.cli.yaml_files import read_mapping
 from attune.projections.queries import MAX_LIMIT
 
 COLUMNS = ["ref", "trigger", "action", "enabled"]
@@ -24,14 +25,7 @@ RuleFile = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 def read_rule_file(path: Path) -> dict[str, Any]:
     """The rule definition FILE holds, as the JSON the API takes."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as problem:
-        raise click.ClickException(f"cannot read {path}: {problem}") from None
-    if not isinstance(data, dict):
-        raise click.ClickException(f"{path} does not hold a rule (a YAML mapping)")
-    # YAML has dates and times where JSON has strings
-    return json.loads(json.dumps(data, default=str))  # type: ignore[no-any-return]
+    return read_mapping(path, "a rule (a YAML mapping)")
 
 
 def ref_of(definition: dict[str, Any], path: Path) -> str:

@@ -14,18 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from attune.infra.cli.client import call_api, json_option, print_table
+from attune.infra.cli.yaml_files import read_mapping
 
 COLUMNS = ["criterion", "operator", "value", "pattern", "outcome"]
-
-
-def _read_yaml(path: Path, what: str) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as problem:
-        raise click.BadParameter(f"cannot read {path}: {problem}", param_hint=what) from None
 
 
 def rule_of(argument: str, what: str = "RULE") -> str | dict[str, Any]:
@@ -36,23 +29,14 @@ def rule_of(argument: str, what: str = "RULE") -> str | dict[str, Any]:
         return argument
     if not path.is_file():
         raise click.BadParameter(f"no such file: {path}", param_hint=what)
-    definition = _read_yaml(path, what)
-    if not isinstance(definition, dict):
-        raise click.BadParameter(f"{path} does not hold a rule (a mapping)", param_hint=what)
+    definition = read_mapping(path, "a rule (a mapping)", what)
     definition.setdefault("name", path.stem)
     pack_file = path.resolve().parent.parent / "pack.yaml"
     if "pack" not in definition and "ref" not in definition and pack_file.is_file():
-        pack = _read_yaml(pack_file, what)
-        if isinstance(pack, dict) and isinstance(pack.get("ref"), str):
+        pack = read_mapping(pack_file, "a pack (a mapping)", what)
+        if isinstance(pack.get("ref"), str):
             definition["pack"] = pack["ref"]
     return definition
-
-
-def _payload_of(path: Path) -> dict[str, Any]:
-    payload = _read_yaml(path, "--payload")
-    if not isinstance(payload, dict):
-        raise click.BadParameter(f"{path} does not hold an object", param_hint="--payload")
-    return payload
 
 
 def _shown(value: Any) -> str:
@@ -136,7 +120,7 @@ def test_command(
         body["event"] = event_id
     else:
         assert payload is not None
-        body["payload"] = _payload_of(payload)
+        body["payload"] = read_mapping(payload, "an object", "--payload")
         if trigger is not None:
             body["trigger"] = trigger
     answer = call_api(ctx, "POST", "/api/v1/rules/test", json=body)
