@@ -14,9 +14,10 @@ it; ticks are UTC instants. Nothing here reads the clock: the timer host gives `
   (when it ends) fires once, the first time.
 - Date: one instant (``date``, in ``timezone`` if it names none), fired once.
 
-`due_ticks` applies the misfire rule: ticks missed by at most the grace period are all
-fired; of older ones, ``misfire: latest`` (the default) fires the latest once, unless a
-more recent tick fires anyway, and ``misfire: skip`` fires none.
+`due_ticks` applies the misfire rule: ticks that fell due while the host was up, or
+missed by at most the grace period, are all fired; of older ones, ``misfire: latest``
+(the default) fires the latest once, unless a more recent tick fires anyway, and
+``misfire: skip`` fires none.
 """
 
 from __future__ import annotations
@@ -275,16 +276,20 @@ def due_ticks(
     now: datetime,
     grace: timedelta,
     misfire: str = "latest",
+    up_since: datetime | None = None,
 ) -> list[datetime]:
     """The ticks to fire at `now` of those in (`after`, `now`], oldest first: every one
-    missed by at most `grace`, and of the older ones the latest if `misfire` is
-    ``latest`` and no more recent one fires."""
+    that fell due while the host was up (since `up_since`; just now if not given) or at
+    most `grace` before, and of the older ones the latest if `misfire` is ``latest`` and
+    no more recent one fires."""
+    start = now if up_since is None else min(now, up_since)
+    boundary = start - grace - timedelta(microseconds=1)
     recent: list[datetime] = []
-    tick = schedule.next_after(max(after, now - grace - timedelta(microseconds=1)))
+    tick = schedule.next_after(max(after, boundary))
     while tick is not None and tick <= now:
         recent.append(tick)
         tick = schedule.next_after(tick)
     if recent or misfire == "skip":
         return recent
-    older = schedule.latest_at_or_before(now - grace - timedelta(microseconds=1))
+    older = schedule.latest_at_or_before(boundary)
     return [older] if older is not None and older > after else []

@@ -53,7 +53,8 @@ from attune.streams.claims import ClaimRegistry
 from attune.streams.embedded import EmbeddedHost
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import LOCAL_POOL, Scheduler
-from attune.streams.timers import Timers
+from attune.streams.timer_service import TimerService
+from attune.streams.timers import TriggerTimers
 from attune.streams.worker.keystore_references import KeyFinder
 from attune.streams.worker.loop import Worker
 from attune.streams.worker.queue import WorkQueue
@@ -221,7 +222,8 @@ def build_embedded(
         issue_token=token_service.execution,
         find_key=key_finder(read_engine, clock),
     )
-    timer, claims = Timers(timedelta(seconds=settings.timer_grace_seconds)), ClaimRegistry()
+    timer = TimerService([TriggerTimers()], timedelta(seconds=settings.timer_grace_seconds))
+    claims = ClaimRegistry()
     host = EmbeddedHost(
         store,
         commands,

@@ -4,7 +4,8 @@ It reads the notification log in batches (woken on every save, polling as a fall
 gives each event to each processor. A processor's commands are applied together with its
 tracking position in one transaction, so after a crash it resumes exactly where it
 stopped: on start every processor folds the whole log into its state again, and only
-events past its recorded position produce commands. Timers tick from the same loop.
+events past its recorded position produce commands. Timers tick from the same loop (the
+process owns every timer).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from attune.streams.background import WakeableLoop
 from attune.streams.claims import ClaimRegistry
 from attune.streams.delivery import apply_until_written
 from attune.streams.ports import CommandBus, EventLog, Processor
-from attune.streams.timers import Timers
+from attune.streams.timer_service import TimerService, Uptime
 
 
 class EmbeddedHost:
@@ -29,7 +30,7 @@ class EmbeddedHost:
         log_: EventLog,
         bus: CommandBus,
         processors: Sequence[Processor],
-        timer: Timers,
+        timer: TimerService,
         claims: ClaimRegistry,
         clock: Callable[[], datetime],
         live_workers: set[str],
@@ -40,6 +41,7 @@ class EmbeddedHost:
         self.bus = bus
         self.processors = list(processors)
         self.timer = timer
+        self.uptime = Uptime(timer.grace)
         self.claims = claims
         self.clock = clock
         self.live_workers = live_workers
@@ -73,7 +75,10 @@ class EmbeddedHost:
         """One batch of the log, then due timers; a failed write is retried from the same
         position (positions only advance after their commands were written)."""
         progressed = self.step()
-        self._apply(self.timer.tick(self.clock()), None)
+        now = self.clock()
+        due = self.timer.tick(now, self.uptime.beat(now))
+        self._apply(due.commands, None)
+        self.timer.record(due)
         return progressed
 
     def _sleep_time(self) -> float:

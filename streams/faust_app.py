@@ -14,7 +14,11 @@ changelog topics). Every instance of the app:
   runs each worker holds (from the execution stream re-keyed by worker); the partition's
   owner sends itself a check every second through the same partition, and a worker whose
   last heartbeat is older than three intervals at a check is declared lost;
-- fires interval timers on the app's leader only: one owner at a time, and a tick fired
+- fires the timers (`attune.streams.timer_service`), partitioned by timer key over the
+  timers topic: the owner of a partition (Kafka's assignment, one at a time) pulses it
+  when one of its timers is due, and the agent consuming the pulse issues the due ticks'
+  commands, waits until the broker has them, then records the progress in a table. A
+  new owner restores that table and fires every tick after it, once each: a tick fired
   again after a takeover has the same id, so it is applied once.
 
 Commands go to the commands topic keyed by their target aggregate. faust flushes its
@@ -47,7 +51,8 @@ from attune.streams.delivered_events import FirstDelivery, decoded_or_none
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import Scheduler
 from attune.streams.stream_follower import StreamFollower
-from attune.streams.timers import DEFAULT_GRACE, Timers
+from attune.streams.timer_service import DEFAULT_GRACE, TimerService, Uptime, partition_of
+from attune.streams.timers import TriggerTimers
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +76,8 @@ class StreamTopics:
     liveness: str
     by_worker: str
     commands: str
+    timers: str
+    timers_partitions: int
 
 
 def tables_of(topics: StreamTopics) -> dict[str, int]:
@@ -80,6 +87,7 @@ def tables_of(topics: StreamTopics) -> dict[str, int]:
         "heartbeats": 1,
         "held": 1,
         "lost-workers": 1,
+        "timer-progress": topics.timers_partitions,
     }
 
 
@@ -108,6 +116,23 @@ class TableIdSets:
 
     def groups(self) -> list[str]:
         return sorted(set(self._table.values()))
+
+
+class TableProgress:
+    """`TimerProgress` in one faust table: timer key -> the ISO instant decided up to.
+
+    Set it only inside the agent consuming the timers topic, so each timer's progress is
+    in the changelog partition of its own timers partition and moves with it."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def get(self, key: str) -> datetime | None:
+        decided = self._table.get(key)
+        return None if decided is None else datetime.fromisoformat(decided)
+
+    def set(self, key: str, at: datetime) -> None:
+        self._table[key] = at.isoformat()
 
 
 class _QuickFetchThread(faust_aiokafka.AIOKafkaConsumerThread):  # type: ignore[misc]
@@ -167,6 +192,7 @@ def create_streams_app(
     commands_topic = app.topic(topics.commands, **raw)
     by_action = app.topic(topics.by_action, **raw)
     liveness = app.topic(topics.liveness, **raw)
+    timers_topic = app.topic(topics.timers, **raw)
 
     def table(name: str) -> Any:
         return app.Table(name, default=None, partitions=tables_of(topics)[name])
@@ -174,13 +200,19 @@ def create_streams_app(
     scheduler = Scheduler(active=TableIdSets(table("active")))
     claims = ClaimRegistry(held=TableIdSets(table("held")), lost=table("lost-workers"))
     heartbeats = table("heartbeats")
-    rule_engine, interval_timer = RuleEngine(limits), Timers(timer_grace)
-    configured = StreamFollower(bootstrap, topics.config, [rule_engine, interval_timer])
+    rule_engine = RuleEngine(limits)
+    timers = TimerService([TriggerTimers()], timer_grace, TableProgress(table("timer-progress")))
+    uptime = Uptime(timer_grace)
+    configured = StreamFollower(bootstrap, topics.config, [rule_engine, timers])
 
-    async def send(commands: Iterable[Command]) -> None:
+    async def send(commands: Iterable[Command], acked: bool = False) -> None:
+        deliveries = []
         for command in commands:
             key = target_of(command).encode()
-            await commands_topic.send(key=key, value=encode_command(command))
+            deliveries.append(await commands_topic.send(key=key, value=encode_command(command)))
+        if acked:
+            for delivery in deliveries:
+                await delivery
 
     @app.task
     async def follow_configuration() -> None:
@@ -244,9 +276,32 @@ def create_streams_app(
         note = {"worker": "", "state": "check", "at": clock().isoformat()}
         await liveness.send(key=b"check", value=orjson.dumps(note))
 
-    @app.timer(interval=TIMER_TICK_SECONDS, on_leader=True)
-    async def fire_timers() -> None:
-        if configured.caught_up:
-            await send(interval_timer.tick(clock()))
+    def owned_timer_partitions() -> set[int]:
+        owned = app.assignor.assigned_actives()
+        return {tp.partition for tp in owned if tp.topic == topics.timers}
+
+    def owned_by(partition: int) -> Callable[[str], bool]:
+        return lambda key: partition_of(key, topics.timers_partitions) == partition
+
+    @app.timer(interval=TIMER_TICK_SECONDS)
+    async def pulse_timers() -> None:
+        uptime.beat(clock())
+        if not configured.caught_up:
+            return
+        owned = owned_timer_partitions()
+        due = {partition_of(key, topics.timers_partitions) for key in timers.due(clock())}
+        for partition in sorted(due & owned):
+            await timers_topic.send(key=b"pulse", value=b"", partition=partition)
+
+    @app.agent(timers_topic)
+    async def fire_timers(stream: Any) -> None:
+        await configured.ready()
+        async for event in stream.events():
+            now = clock()
+            due = timers.tick(now, uptime.since or now, owned_by(event.message.partition))
+            # The progress is recorded only once the broker has the commands: a new owner
+            # fires again what this one may not have delivered.
+            await send(due.commands, acked=True)
+            timers.record(due)
 
     return app

@@ -76,6 +76,12 @@ TOPICS: tuple[Topic, ...] = (
         "worker name",
         "claims and ends of executions re-keyed by worker, for the supervisor (relay)",
     ),
+    Topic(
+        "attune.timers",
+        4,
+        "- (partition: timer key)",
+        "pulses: a partition's owner fires that partition's due timers",
+    ),
 )
 
 STREAM_TOPICS = StreamTopics(
@@ -88,13 +94,16 @@ STREAM_TOPICS = StreamTopics(
     liveness="attune.liveness",
     by_worker="attune.streams.executions-by-worker",
     commands="attune.commands",
+    timers="attune.timers",
+    timers_partitions=4,
 )
 
-# faust's own topics: a changelog per table and the leader-election topic of the app.
+# faust's own topics: a changelog per table and the app's leader-election topic (faust
+# declares it; Attune elects no leader).
 TOPICS += tuple(
     Topic(f"{APP_ID}-{table}-changelog", partitions, "table key", f"faust table `{table}`")
     for table, partitions in tables_of(STREAM_TOPICS).items()
-) + (Topic(f"{APP_ID}-__assignor-__leader", 1, "-", "faust leader election (interval timers)"),)
+) + (Topic(f"{APP_ID}-__assignor-__leader", 1, "-", "faust leader election (unused)"),)
 
 
 def execution_rekeying(load: Callable[[UUID], Any]) -> ExecutionRekeying:
