@@ -69,12 +69,22 @@ def kafka_broker() -> Iterator[str]:
         yield bootstrap
 
 
-def read_topics(bootstrap: str, topics: Sequence[Topic]) -> list[ConsumerRecord]:
-    """Every message on the topics, from the beginning (no consumer group: no rebalance)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, consumer_timeout_ms=1500)
+def read_topics(
+    bootstrap: str, topics: Sequence[Topic], timeout: float = 30.0
+) -> list[ConsumerRecord]:
+    """Every message on the topics, from the beginning up to their ends when called (no
+    consumer group: no rebalance); a topic still written to does not keep it reading."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
     partitions = [TopicPartition(t.name, p) for t in topics for p in range(t.partitions)]
     consumer.assign(partitions)
     consumer.seek_to_beginning(*partitions)
-    messages = list(consumer)
+    ends = consumer.end_offsets(partitions)
+    messages: list[ConsumerRecord] = []
+    deadline = time.monotonic() + timeout
+    while any(consumer.position(p) < end for p, end in ends.items()):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"could not read {topics} to their ends within {timeout}s")
+        for partition, records in consumer.poll(timeout_ms=200).items():
+            messages += [r for r in records if r.offset < ends[partition]]
     consumer.close()
     return messages

@@ -53,6 +53,8 @@ class Cluster:
             **(env or {}),
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        # (a test may add one: a second `streams`, say)
+        self.commands: dict[str, list[str]] = dict(PROCESSES)
 
     def attune(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -71,7 +73,7 @@ class Cluster:
         for name in names or PROCESSES:
             log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 (the child owns it)
             self.processes[name] = subprocess.Popen(
-                [ATTUNE, *PROCESSES[name]],
+                [ATTUNE, *self.commands[name]],
                 cwd=self.workdir,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -101,7 +103,7 @@ class Cluster:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def logs(self) -> str:
-        return "\n".join(f"===== {name}\n{self.log(name)[-4000:]}" for name in PROCESSES)
+        return "\n".join(f"===== {name}\n{self.log(name)[-4000:]}" for name in self.commands)
 
     def kill(self, name: str) -> None:
         process = self.processes.pop(name)
