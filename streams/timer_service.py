@@ -98,17 +98,22 @@ class MemoryProgress:
         self._decided[key] = at
 
 
+# The shortest pause between a host's rounds that counts as downtime (with a grace period
+# of zero, a host's ordinary sleep between rounds would otherwise be one).
+MIN_PAUSE = timedelta(seconds=2)
+
+
 class Uptime:
     """Since when this host has ticked without a pause longer than the grace period (a
-    suspended machine, a frozen process): a pause like that is downtime."""
+    suspended machine, a frozen process; at least `MIN_PAUSE`): such a pause is downtime."""
 
     def __init__(self, grace: timedelta) -> None:
-        self.grace = grace
+        self.pause = max(grace, MIN_PAUSE)
         self.since: datetime | None = None
         self._last: datetime | None = None
 
     def beat(self, now: datetime) -> datetime:
-        if self.since is None or self._last is None or now - self._last > self.grace:
+        if self.since is None or self._last is None or now - self._last > self.pause:
             self.since = now
         self._last = now
         return self.since
