@@ -86,7 +86,7 @@ def cluster(
 def timer_ticks(bootstrap: str) -> dict[str, list[tuple[datetime, datetime]]]:
     """Per timer key, each trigger event's tick and when it reached the trigger topic."""
     ticks: dict[str, list[tuple[datetime, datetime]]] = {}
-    for record in read_topics(bootstrap, [TRIGGER_TOPIC]):
+    for record in read_topics(bootstrap, [TRIGGER_TOPIC], for_at_most=4):
         event = json.loads(record.value)
         if event["type"] != "trigger_event.fired":
             continue
@@ -101,7 +101,7 @@ def timer_ticks(bootstrap: str) -> dict[str, list[tuple[datetime, datetime]]]:
 def fire_commands(bootstrap: str) -> Counter[str]:
     """How many `FireTrigger` commands the timers issued, per timer key."""
     issued: Counter[str] = Counter()
-    for record in read_topics(bootstrap, [COMMANDS_TOPIC]):
+    for record in read_topics(bootstrap, [COMMANDS_TOPIC], for_at_most=4):
         command = json.loads(record.value)
         if command["type"] == "FireTrigger":
             issued[timer_key(command["trigger"], command["trigger_params"])] += 1
