@@ -22,6 +22,7 @@ from attune.commands.errors import AlreadyExists, DisabledEntity, PackOwned, Unk
 from attune.commands.ports import SecretKeyMissing
 from attune.domain.errors import (
     AlreadyClaimed,
+    AlreadyEnded,
     DomainError,
     IllegalTransition,
     InvalidDefinition,
@@ -62,6 +63,7 @@ _STATUS_OF_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidDefinition, 422),
     (IllegalTransition, 409),
     (AlreadyClaimed, 409),
+    (AlreadyEnded, 409),
     (NotTheHolder, 409),
     (SecretKeyMissing, 409),
     (LastAdmin, 409),

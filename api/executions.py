@@ -1,4 +1,5 @@
-"""Executions: request one (POST), list them, read one and its history (GET).
+"""Executions: request one (POST), list them, read one and its history (GET), cancel one
+(DELETE).
 
 A request is applied to the store synchronously: the answer is the outcome (202 with the
 new id and store position, or a 4xx naming what is wrong). Parameters are shown with every
@@ -23,8 +24,9 @@ from attune.api.read_your_writes import ProjectionRoute, ReadConnection
 from attune.api.request_body import RequestBody
 from attune.api.time_range import Since, Until
 from attune.commands.errors import UnknownEntity
-from attune.commands.models import RequestExecution
+from attune.commands.models import CancelExecution, RequestExecution
 from attune.domain.definitions import MAX_NAME, REF_PATTERN
+from attune.domain.execution import Execution as ExecutionAggregate
 from attune.domain.execution import ExecutionStatus
 from attune.domain.ids import new_runtime_id
 from attune.domain.secrets import masked
@@ -178,3 +180,35 @@ def get_execution_history(
         HistoryEntry.model_validate(row)
         for row in queries.execution_history(connection, execution_id)
     ]
+
+
+@router.delete(
+    "/{execution_id}",
+    status_code=202,
+    responses={
+        404: {"model": Message, "description": "Unknown execution"},
+        409: {"model": Message, "description": "The execution has already ended (its status)"},
+    },
+)
+def cancel_execution(
+    execution_id: ExecutionId,
+    request: Request,
+    services: Services,
+    caller: Annotated[Caller, requires("execution:cancel")],
+) -> ExecutionAccepted:
+    """Cancel a run: one that has not started ends `canceled` at once; a running one goes
+    `canceling` while its worker stops the action, then ends `canceled`."""
+    # (From the store, not the read models: a run just requested may not be projected yet.)
+    run = services.commands.store.load(execution_id)
+    if not isinstance(run, ExecutionAggregate) or not may_see_execution(
+        caller, execution_id, run.action
+    ):
+        raise UnknownEntity("execution", execution_id)
+    if not caller.may("execution:cancel", run.action.partition(".")[0]):
+        raise HTTPException(403, f"{caller.login} may not cancel runs of {run.action}")
+    cause = cause_of(caller, request, services)
+    position = services.commands.execute(
+        CancelExecution(**cause, execution_id=execution_id, by=caller.login)
+    )
+    status = services.written(ExecutionAggregate, execution_id).status
+    return ExecutionAccepted(id=execution_id, status=ExecutionStatus(status), position=position)

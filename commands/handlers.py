@@ -274,8 +274,14 @@ def complete_execution(command: m.CompleteExecution, uow: UnitOfWork, _s: Secret
         execution.succeed(command.result, worker, cause)
     elif command.outcome == "failed":
         execution.fail(command.result, command.error or "the action failed", worker, cause)
+    elif command.outcome == "canceled":
+        execution.confirm_canceled(command.result, worker, cause)
     else:
         execution.time_out(command.result, command.error or "the action timed out", worker, cause)
+
+
+def cancel_execution(command: m.CancelExecution, uow: UnitOfWork, _s: SecretBox) -> None:
+    _existing(uow, Execution, command.execution_id).cancel(command.by, command.cause())
 
 
 def abandon_execution(command: m.AbandonExecution, uow: UnitOfWork, _s: SecretBox) -> None:
@@ -317,6 +323,7 @@ HANDLERS: dict[type[m.Command], Handler] = {
     m.ClaimExecution: claim_execution,
     m.CompleteExecution: complete_execution,
     m.AbandonExecution: abandon_execution,
+    m.CancelExecution: cancel_execution,
     m.StartWorker: start_worker,
     m.DeclareWorkerLost: declare_worker_lost,
     **IDENTITY_HANDLERS,

@@ -157,9 +157,16 @@ class CompleteExecution(Command):
 
     execution_id: UUID
     worker: str
-    outcome: Literal["succeeded", "failed", "timeout"]
+    outcome: Literal["succeeded", "failed", "timeout", "canceled"]
     result: dict[str, Any] | None = None
     error: str | None = None
+
+
+class CancelExecution(Command):
+    """Someone stops a run (the API's DELETE); `by` is who, as the run will record it."""
+
+    execution_id: UUID
+    by: str
 
 
 class AbandonExecution(Command):

@@ -35,6 +35,14 @@ class NotTheHolder(DomainError):
         super().__init__(f"execution {execution_id} is {held}; {reporter} cannot end it")
 
 
+class AlreadyEnded(DomainError):
+    """A run that has ended was asked to stop (a cancel of a finished run)."""
+
+    def __init__(self, execution_id: object, status: str) -> None:
+        self.execution_id, self.status = execution_id, status
+        super().__init__(f"execution {execution_id} has already ended: it is {status}")
+
+
 class LastAdmin(DomainError):
     """A change would leave no enabled identity with the `admin` role: nobody could manage
     identities any more, not even to undo it."""

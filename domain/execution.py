@@ -1,9 +1,11 @@
 """Execution: one run of an action, and its state machine (StackStorm's statuses).
 
 ``requested → scheduled → running → succeeded | failed | timeout``; a run whose worker
-died is ``abandoned`` (never silently re-run). The other statuses (delayed, pending,
-canceling, canceled, pausing, paused, resuming) are part of the machine for the policies,
-inquiries and cancellation that later issues add.
+died is ``abandoned`` (never silently re-run). A cancel ends a run that has not started
+at once (``canceled``); a running one goes ``canceling`` until its worker has stopped the
+action and reports ``canceled`` (or the action ended first: that end stands). The other
+statuses (delayed, pending, pausing, paused, resuming) are part of the machine for the
+policies and inquiries that later issues add.
 
 Every transition method is idempotent: asking for a state the execution has already
 reached or passed records nothing, so a redelivered command has no effect. Asking for a
@@ -17,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from attune.domain.errors import AlreadyClaimed, IllegalTransition, NotTheHolder
+from attune.domain.errors import AlreadyClaimed, AlreadyEnded, IllegalTransition, NotTheHolder
 from attune.domain.events import AttuneAggregate, AttuneCreated, AttuneEvent, Cause
 from attune.domain.ids import caused_id
 
@@ -104,6 +106,7 @@ class Execution(AttuneAggregate):
     error: str | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    canceled_by: str | None = None
 
     class Requested(AttuneCreated):
         TOPIC = "execution.requested"
@@ -147,6 +150,26 @@ class Execution(AttuneAggregate):
 
         def final_status(self) -> ExecutionStatus:
             return S.TIMEOUT
+
+    class CancelRequested(AttuneEvent):
+        """Someone canceled the run while it ran; its worker is to stop the action."""
+
+        TOPIC = "execution.cancel_requested"
+        canceled_by: str
+
+        def apply(self, execution: Execution) -> None:
+            execution.status, execution.canceled_by = S.CANCELING, self.canceled_by
+
+    class Canceled(ExecutionEnded):
+        TOPIC = "execution.canceled"
+        canceled_by: str
+
+        def apply(self, execution: Any) -> None:
+            super().apply(execution)
+            execution.canceled_by = self.canceled_by
+
+        def final_status(self) -> ExecutionStatus:
+            return S.CANCELED
 
     class Abandoned(ExecutionEnded):
         TOPIC = "execution.abandoned"
@@ -239,6 +262,31 @@ class Execution(AttuneAggregate):
     ) -> None:
         self._check_holder(worker)
         self._end(self.TimedOut, S.TIMEOUT, cause, result, error)
+
+    def cancel(self, by: str, cause: Cause) -> None:
+        """`by` stops the run: at once if no action runs yet, else through its worker.
+        A run already canceling stays so; one that ended raises `AlreadyEnded`."""
+        if self.is_terminal:
+            raise AlreadyEnded(self.id, self.status)
+        if self.status == S.CANCELING:
+            return
+        if self.worker is None:  # (requested, delayed, scheduled: no process to stop)
+            self._happen(
+                self.Canceled, cause, result=None, error=f"canceled by {by}", canceled_by=by
+            )
+        else:
+            self._must_move(S.CANCELING)
+            self._happen(self.CancelRequested, cause, canceled_by=by)
+
+    def confirm_canceled(self, result: dict[str, Any] | None, worker: str, cause: Cause) -> None:
+        """The holding worker stopped the action of a run being canceled."""
+        self._check_holder(worker)
+        if self.status == S.CANCELED:
+            return
+        if self.status != S.CANCELING:
+            raise IllegalTransition("execution", self.id, self.status, S.CANCELED)
+        by = self.canceled_by or "unknown"
+        self._happen(self.Canceled, cause, result=result, error=f"canceled by {by}", canceled_by=by)
 
     def abandon(self, reason: str, cause: Cause) -> None:
         """The worker that held this run is gone; the run is not retried implicitly."""

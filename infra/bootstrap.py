@@ -201,7 +201,7 @@ def build_embedded(
     problems += [p for pack in loaded for p in pack.problems]
     for refusal in register_packs(commands, loaded, clock):
         log.error("%s", refusal)
-    runners = local_runners(entry_point_locator(loaded, "here"))
+    runners = local_runners(entry_point_locator(loaded, "here"), settings.kill_grace_seconds)
 
     read_engine = open_read_engine(settings)
     watch = PositionWatch()
@@ -234,6 +234,7 @@ def build_embedded(
         live_workers={worker_name},
         poll_interval=settings.poll_interval,
     )
+    queue.on_cancel(worker.cancel)
     host.after_batch(worker.notify)
     store.on_saved(host.wake)
     store.on_saved(projection.wake)

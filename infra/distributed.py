@@ -262,7 +262,10 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
     )
     for problem in problems:
         log.error("pack problem: %s", problem)
-    runners = local_runners(entry_point_locator(loaded, "in this worker's packs directories"))
+    runners = local_runners(
+        entry_point_locator(loaded, "in this worker's packs directories"),
+        settings.kill_grace_seconds,
+    )
 
     def heartbeat(state: str) -> None:
         value = heartbeat_message(name, pool, state, clock())
@@ -284,6 +287,7 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
         concurrency=settings.worker_concurrency,
         claims_confirmed_by_log=True,
     )
+    queue.on_cancel(worker.cancel)
     sender.apply_batch([started(name, pool, clock())])
     lost: list[str] = []
 

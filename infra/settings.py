@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     webhook_dropped_headers: list[str] = []
     # Timer ticks missed by at most this long all fire; older ones follow the misfire rule.
     timer_grace_seconds: float = Field(default=5.0, ge=0)
+    # A run stopped (canceled, timed out) gets SIGTERM, then SIGKILL this long after.
+    kill_grace_seconds: float = Field(default=5.0, ge=0)
 
     @classmethod
     def settings_customise_sources(

@@ -235,6 +235,13 @@ def _execution_claimed(event: Execution.Claimed, position: int, changes: RowChan
     )
 
 
+def _execution_canceling(
+    event: Execution.CancelRequested, position: int, changes: RowChanges
+) -> None:
+    details = {"canceled_by": event.canceled_by}
+    _execution_moved(event, position, changes, ExecutionStatus.CANCELING, details)
+
+
 def _execution_ended(event: ExecutionEnded, position: int, changes: RowChanges) -> None:
     details = {"error": event.error} if event.error is not None else {}
     _execution_moved(
@@ -269,6 +276,7 @@ HANDLERS: dict[str, Handler] = {
     Execution.Requested.TOPIC: _execution_requested,
     Execution.Scheduled.TOPIC: _execution_scheduled,
     Execution.Claimed.TOPIC: _execution_claimed,
+    Execution.CancelRequested.TOPIC: _execution_canceling,
     **SECURITY_HANDLERS,
     **KEYSTORE_PROJECTION,
     **{
@@ -278,6 +286,7 @@ HANDLERS: dict[str, Handler] = {
             Execution.Failed,
             Execution.TimedOut,
             Execution.Abandoned,
+            Execution.Canceled,
         )
     },
 }

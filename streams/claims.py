@@ -17,7 +17,13 @@ from attune.streams.id_sets import IdSets, InMemoryIdSets
 
 ACTOR = "supervisor"
 ENDING_EVENTS = frozenset(
-    {"execution.succeeded", "execution.failed", "execution.timed_out", "execution.abandoned"}
+    {
+        "execution.succeeded",
+        "execution.failed",
+        "execution.timed_out",
+        "execution.abandoned",
+        "execution.canceled",
+    }
 )
 
 

@@ -223,7 +223,7 @@ def _show_execution(ctx: click.Context, execution: dict[str, Any]) -> None:
 
 @main.group()
 def execution() -> None:
-    """Inspect executions."""
+    """Inspect and cancel executions."""
 
 
 @execution.command("list")
@@ -256,6 +256,16 @@ def execution_history(ctx: click.Context, execution_id: str) -> None:
         click.echo(json.dumps(history, indent=2))
     else:
         print_table(history, ["occurred_at", "status", "event", "actor"])
+
+
+@execution.command("cancel")
+@click.argument("execution_id")
+@json_option
+@click.pass_context
+def execution_cancel(ctx: click.Context, execution_id: str) -> None:
+    """Cancel a run: `canceled` at once if it has not started, else `canceling` until its
+    worker has stopped the action."""
+    _show_execution(ctx, call_api(ctx, "DELETE", f"/api/v1/executions/{execution_id}"))
 
 
 def _list_command(group: click.Group, kind: str) -> None:

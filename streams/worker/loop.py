@@ -5,6 +5,10 @@ execution (`ClaimExecution`; the aggregate accepts one claimant) and starts the 
 only once the claim is confirmed. `noop` runs end in-process; every other run goes to the
 `ActionRunner` of its runner type (`runners`), on the worker's own threads.
 
+A cancel of a run this worker holds (`cancel`, from the `execution.canceling` event its
+queue sees) sets the run's own stop event: the runner stops the action's process group and
+the run ends ``canceled``.
+
 What a run reports is recorded forever and shown to whoever may read executions, so the
 worker masks in it the plaintext of the run's secret parameters and of the keystore values
 it resolved for the run (docs/keystore.md, "Masking in run output").
@@ -87,6 +91,9 @@ class Worker:
         self.batch_size = batch_size
         self._busy = 0
         self._busy_lock = threading.Lock()
+        # Each run handed to a runner, from its dispatch to its end: set to stop it.
+        self._stops: dict[UUID, threading.Event] = {}
+        self._canceled: set[UUID] = set()
         self._processes = ThreadPoolExecutor(concurrency, thread_name_prefix="action")
         self._loop = WakeableLoop(f"worker {name}", self._take_and_dispatch, lambda: IDLE_SECONDS)
 
@@ -108,6 +115,7 @@ class Worker:
                 return
             if kind in ENDING_EVENTS or event.worker != self.name:  # type: ignore[attr-defined]
                 self._busy -= 1  # not ours to run
+                self._stops.pop(job.execution_id, None)
                 return
         self._processes.submit(self._run_process, job)
 
@@ -122,14 +130,27 @@ class Worker:
         with self._busy_lock:
             jobs = [self._awaiting.pop(i) for i in execution_ids if i in self._awaiting]
             self._busy -= len(jobs)
+            for job in jobs:
+                self._stops.pop(job.execution_id, None)
         reason = "the worker lost this run's partition before its claim was confirmed"
         ends = [self._completion(j, RunResult("failed", None, reason)) for j in jobs]
         if ends:
             apply_until_written(self.bus, ends, None, self._loop.stopping)
 
+    def cancel(self, execution_id: UUID) -> None:
+        """Stop the action of a run being canceled, if this worker runs it."""
+        with self._busy_lock:
+            stop = self._stops.get(execution_id)
+            if stop is not None:
+                self._canceled.add(execution_id)
+                stop.set()
+
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop taking work; running actions are killed and recorded as failed."""
+        """Stop taking work; running actions are stopped and recorded as failed."""
         self._loop.stop(timeout)
+        with self._busy_lock:
+            for stop in self._stops.values():
+                stop.set()
         self._processes.shutdown(wait=True, cancel_futures=True)
 
     def _cause(self, job: Job) -> Cause:
@@ -157,6 +178,7 @@ class Worker:
         processes = [j for j in jobs if j.action.runner_type != "noop"]
         with self._busy_lock:
             self._busy += len(processes)  # their slots are taken until they end
+            self._stops.update((j.execution_id, threading.Event()) for j in processes)
             if self.claims_confirmed_by_log:  # before sending: the answer may come back fast
                 self._awaiting.update((j.execution_id, j) for j in processes)
         try:
@@ -166,6 +188,7 @@ class Worker:
                 self._busy -= len(processes)
                 for job in processes:
                     self._awaiting.pop(job.execution_id, None)
+                    self._stops.pop(job.execution_id, None)
             self.queue.put_back(jobs)  # nothing was written: the jobs are still to do
             raise
         if self.claims_confirmed_by_log:
@@ -175,6 +198,7 @@ class Worker:
             if job.execution_id in refused:
                 with self._busy_lock:
                     self._busy -= 1
+                    self._stops.pop(job.execution_id, None)
             else:
                 self._processes.submit(self._run_process, job)
 
@@ -193,13 +217,13 @@ class Worker:
             runner = self.runners.get(job.action.runner_type)
             if runner is None:
                 raise NoRunner(f"this worker has no runner for '{job.action.runner_type}'")
-            result = runner.run(
-                job.action,
-                job.execution_id,
-                parameters,
-                context,
-                self._loop.stopping,
-                masking(revealed),
+            with self._busy_lock:
+                stop = self._stops.setdefault(job.execution_id, threading.Event())
+            result = self._why_stopped(
+                job,
+                runner.run(
+                    job.action, job.execution_id, parameters, context, stop, masking(revealed)
+                ),
             )
         except (KeyNotFound, InvalidParameters, NoRunner) as problem:
             # The run's own mistake, reported in its end: one line here, no traceback.
@@ -220,7 +244,20 @@ class Worker:
         finally:
             with self._busy_lock:
                 self._busy -= 1
+                self._stops.pop(job.execution_id, None)
+                self._canceled.discard(job.execution_id)
             self._loop.wake()
+
+    def _why_stopped(self, job: Job, run: RunResult) -> RunResult:
+        """A run the worker stopped ends canceled if it was canceled, else failed (the
+        worker shut down)."""
+        if run.outcome != "stopped":
+            return run
+        with self._busy_lock:
+            canceled = job.execution_id in self._canceled
+        if canceled:
+            return RunResult("canceled", run.result)
+        return RunResult("failed", run.result, "stopped: Attune shut down during the run")
 
     def _completion(self, job: Job, run: RunResult) -> m.CompleteExecution:
         return m.CompleteExecution.because(

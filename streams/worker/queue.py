@@ -8,6 +8,7 @@ from it. It keeps the actions' definitions it needs from the same log.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,13 +42,20 @@ class WorkQueue:
         self._pending: dict[UUID, None] = {}
         self._taken: set[UUID] = set()
         self._lock = threading.Lock()
+        self._cancel_listeners: list[Callable[[UUID], None]] = []
         self._dispatch = (
             EventDispatch[None](lambda: None)
             .on(Execution.Requested, self._requested_run)
             .on(Execution.Scheduled, self._scheduled)
             .on(Execution.Claimed, self._claimed)
+            .on(Execution.CancelRequested, self._cancel_requested)
             .on(ExecutionEnded, self._ended)
         )
+
+    def on_cancel(self, listener: Callable[[UUID], None]) -> None:
+        """Call `listener` with the id of each taken run someone cancels (its worker then
+        stops the action)."""
+        self._cancel_listeners.append(listener)
 
     def handle(self, event: AttuneEvent, now: datetime) -> list[m.Command]:
         if not self.actions.observe(event):
@@ -73,6 +81,11 @@ class WorkQueue:
     def _claimed(self, claimed: Execution.Claimed, _now: datetime) -> None:
         self._pending.pop(claimed.originator_id, None)
         self._taken.add(claimed.originator_id)
+
+    def _cancel_requested(self, canceling: Execution.CancelRequested, _now: datetime) -> None:
+        if canceling.originator_id in self._taken:
+            for listener in self._cancel_listeners:
+                listener(canceling.originator_id)
 
     def _ended(self, ended: ExecutionEnded, _now: datetime) -> None:
         self._pending.pop(ended.originator_id, None)

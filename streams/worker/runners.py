@@ -7,7 +7,8 @@ in-process. `SubprocessRunner` runs `local-shell-cmd`, `local-shell-script` and
 parameters as ONE JSON object on stdin (never in the environment), `ATTUNE_ACTION`,
 `ATTUNE_EXEC_ID`, `ATTUNE_API_URL` and `ATTUNE_API_TOKEN` (its execution-scoped token)
 in its environment, capture stdout, stderr and the
-exit code, and kill the whole group when the action's timeout passes. What they return has
+exit code, and stop the whole group when the action's timeout passes or the worker asks
+(a cancel, a shutdown): SIGTERM, then SIGKILL after the kill grace period. What they return has
 the run's secrets masked (`mask`, from the worker), output masked before it is truncated so
 a cut cannot leave part of a secret behind.
 """
@@ -32,8 +33,10 @@ from attune.domain.definitions import ActionDefinition
 from attune.domain.secrets import Mask, masking
 
 STOP_CHECK_SECONDS = 0.5
+DEFAULT_KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
 MAX_OUTPUT_CHARS = 1_000_000  # larger output is truncated so events stay bounded
-Outcome = Literal["succeeded", "failed", "timeout"]
+# ("stopped": the worker asked the run to stop, and the worker knows why)
+Outcome = Literal["succeeded", "failed", "timeout", "canceled", "stopped"]
 EntryPointLocator = Callable[[str, str], Path]  # (pack ref, entry point) -> the file
 NOTHING_TO_MASK = masking(())
 
@@ -54,8 +57,8 @@ class RunResult:
 
 
 class ActionRunner(Protocol):
-    """Runs one action to its end, its timeout, or until `stop` is set (Attune shutting
-    down); `mask` hides the run's secrets in what it returns."""
+    """Runs one action to its end, its timeout, or until `stop` is set (then its outcome
+    is ``stopped``); `mask` hides the run's secrets in what it returns."""
 
     def run(
         self,
@@ -98,8 +101,9 @@ def run_subprocess(
     context: ActionContext,
     stop: threading.Event,
     mask: Mask = NOTHING_TO_MASK,
+    kill_grace: float = DEFAULT_KILL_GRACE,
 ) -> RunResult:
-    """Run the action to its end, its timeout, or until `stop` is set (Attune shutting down)."""
+    """Run the action to its end, its timeout, or until `stop` is set."""
     env = dict(os.environ)
     env.update(
         ATTUNE_ACTION=action.ref,
@@ -132,11 +136,10 @@ def run_subprocess(
         except subprocess.TimeoutExpired:
             stdin = None  # handed over: the next wait resumes sending it (and refuses it again)
             if stop.is_set() or time.monotonic() >= deadline:
-                _kill_group(process)
-                out, err = process.communicate()
+                out, err = _stop_group(process, kill_grace)
                 result = _result(process, out, err, mask)
                 if stop.is_set():
-                    return RunResult("failed", result, "stopped: Attune shut down during the run")
+                    return RunResult("stopped", result)
                 return RunResult(
                     "timeout", result, f"the action ran longer than {action.timeout:g} s"
                 )
@@ -155,9 +158,20 @@ def _result(process: subprocess.Popen[bytes], out: bytes, err: bytes, mask: Mask
     return {"exit_code": process.returncode, "stdout": _text(out, mask), "stderr": _text(err, mask)}
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
+def _stop_group(process: subprocess.Popen[bytes], grace: float) -> tuple[bytes, bytes]:
+    """SIGTERM to the action's whole process group (its children too), SIGKILL to what is
+    left after `grace`; the output it wrote until then."""
+    _signal_group(process, signal.SIGTERM)
+    try:
+        return process.communicate(timeout=grace)
+    except subprocess.TimeoutExpired:
+        _signal_group(process, signal.SIGKILL)
+        return process.communicate()
+
+
+def _signal_group(process: subprocess.Popen[bytes], signal_number: int) -> None:
     with contextlib.suppress(ProcessLookupError):  # the group may have ended already
-        os.killpg(process.pid, signal.SIGKILL)
+        os.killpg(process.pid, signal_number)
 
 
 class SubprocessRunner:
@@ -165,8 +179,9 @@ class SubprocessRunner:
 
     RUNNER_TYPES = ("local-shell-cmd", "local-shell-script", "python-script")
 
-    def __init__(self, locate: EntryPointLocator) -> None:
+    def __init__(self, locate: EntryPointLocator, kill_grace: float = DEFAULT_KILL_GRACE) -> None:
         self.locate = locate
+        self.kill_grace = kill_grace
 
     def run(
         self,
@@ -177,10 +192,14 @@ class SubprocessRunner:
         stop: threading.Event,
         mask: Mask,
     ) -> RunResult:
-        return run_subprocess(action, execution_id, parameters, self.locate, context, stop, mask)
+        return run_subprocess(
+            action, execution_id, parameters, self.locate, context, stop, mask, self.kill_grace
+        )
 
 
-def local_runners(locate: EntryPointLocator) -> dict[str, ActionRunner]:
+def local_runners(
+    locate: EntryPointLocator, kill_grace: float = DEFAULT_KILL_GRACE
+) -> dict[str, ActionRunner]:
     """The runners every worker has, by runner type, finding scripts with `locate`."""
-    subprocesses = SubprocessRunner(locate)
+    subprocesses = SubprocessRunner(locate, kill_grace)
     return dict.fromkeys(SubprocessRunner.RUNNER_TYPES, subprocesses)

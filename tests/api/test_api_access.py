@@ -84,6 +84,7 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/executions"): {"json": {"action": "core.noop"}},
     ("GET", "/api/v1/executions/{execution_id}"): {"path": {"execution_id": execution_id}},
     ("GET", "/api/v1/executions/{execution_id}/history"): {"path": {"execution_id": execution_id}},
+    ("DELETE", "/api/v1/executions/{execution_id}"): {"path": {"execution_id": execution_id}},
     ("GET", "/api/v1/identities"): {},
     ("POST", "/api/v1/identities"): {
         "json": {"login": "newcomer-{n}", "kind": "service", "roles": ["observer"]}

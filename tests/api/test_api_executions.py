@@ -154,3 +154,27 @@ def test_history_lists_the_lifecycle_in_order(
     ]
     assert [h["position"] for h in history] == sorted(h["position"] for h in history)
     assert history[-1]["occurred_at"] == "2024-05-01T12:00:07Z"
+
+
+def test_a_run_not_started_is_canceled_at_once_and_a_second_cancel_is_a_409(
+    client: TestClient, store: EventStore, projector: Projector
+) -> None:
+    accepted = request(client, "core.echo", message="hello")
+
+    canceled = client.delete(f"/api/v1/executions/{accepted['id']}")
+    assert canceled.status_code == 202, canceled.text
+    assert canceled.json()["status"] == "canceled"
+    assert canceled.json()["position"] == store.position()
+    projector.catch_up(store)
+    execution = client.get(f"/api/v1/executions/{accepted['id']}").json()
+    assert execution["status"] == "canceled" and execution["error"].startswith("canceled by ")
+    before = store.position()
+    again = client.delete(f"/api/v1/executions/{accepted['id']}")
+    assert again.status_code == 409
+    assert "has already ended: it is canceled" in again.json()["detail"]
+    assert store.position() == before
+
+
+def test_canceling_an_unknown_run_is_a_404(client: TestClient) -> None:
+    response = client.delete("/api/v1/executions/019b0000-0000-7000-8000-00000000dead")
+    assert response.status_code == 404

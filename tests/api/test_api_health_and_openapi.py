@@ -57,6 +57,7 @@ def test_openapi_lists_every_route_with_named_operations(client: TestClient) -> 
         ("GET", "/api/v1/enforcements"): "list_enforcements",
         ("GET", "/api/v1/executions"): "list_executions",
         ("POST", "/api/v1/executions"): "request_execution",
+        ("DELETE", "/api/v1/executions/{execution_id}"): "cancel_execution",
         ("GET", "/api/v1/executions/{execution_id}"): "get_execution",
         ("GET", "/api/v1/executions/{execution_id}/history"): "get_execution_history",
         ("POST", "/auth/v1/login"): "login",

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from attune.domain.errors import AlreadyClaimed, IllegalTransition, NotTheHolder
+from attune.domain.errors import AlreadyClaimed, AlreadyEnded, IllegalTransition, NotTheHolder
 from attune.domain.events import Cause
 from attune.domain.execution import TERMINAL, TRANSITIONS, Execution, ExecutionStatus
 
@@ -100,3 +100,49 @@ def test_a_claim_on_an_unscheduled_run_is_refused() -> None:
     execution = Execution.request(ID, "core.noop", {}, CAUSE)
     with pytest.raises(IllegalTransition):
         execution.claim("w1", CAUSE)
+
+
+def test_a_run_not_started_is_canceled_at_once_with_who_canceled_it() -> None:
+    for execution in (Execution.request(ID, "core.noop", {}, CAUSE), scheduled()):
+        execution.collect_events()
+        execution.cancel("alice", CAUSE)
+        assert execution.status == "canceled" and execution.canceled_by == "alice"
+        assert execution.error == "canceled by alice" and execution.ended_at == CAUSE.at
+        assert names(execution) == ["execution.canceled"]
+        with pytest.raises(IllegalTransition):
+            execution.claim("w1", CAUSE)  # a worker that took it late does not run it
+
+
+def test_a_running_run_is_canceling_until_its_worker_confirms() -> None:
+    execution = scheduled()
+    execution.claim("w1", CAUSE)
+    execution.collect_events()
+    execution.cancel("alice", CAUSE)
+    execution.cancel("bob", CAUSE)  # already canceling: nothing more
+    assert execution.status == "canceling" and names(execution) == ["execution.canceling"]
+    with pytest.raises(NotTheHolder):
+        execution.confirm_canceled(None, "w2", CAUSE)
+    execution.confirm_canceled({"exit_code": -15}, "w1", CAUSE)
+    execution.confirm_canceled({"exit_code": -15}, "w1", CAUSE)  # redelivered
+    assert execution.status == "canceled" and execution.error == "canceled by alice"
+    assert names(execution) == ["execution.canceled"]
+
+
+def test_an_action_that_ended_before_the_cancel_took_effect_keeps_its_end() -> None:
+    execution = scheduled()
+    execution.claim("w1", CAUSE)
+    execution.cancel("alice", CAUSE)
+    execution.succeed({"stdout": "done"}, "w1", CAUSE)
+    assert execution.status == "succeeded"
+
+
+def test_canceling_a_run_that_ended_is_refused_with_its_status() -> None:
+    execution = scheduled()
+    execution.claim("w1", CAUSE)
+    execution.fail(None, "exit 1", "w1", CAUSE)
+    with pytest.raises(AlreadyEnded, match="already ended: it is failed"):
+        execution.cancel("alice", CAUSE)
+    canceled = scheduled()
+    canceled.cancel("alice", CAUSE)
+    with pytest.raises(AlreadyEnded, match="it is canceled"):
+        canceled.cancel("alice", CAUSE)

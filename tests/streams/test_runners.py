@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ def run(
     parameters: dict[str, Any],
     tmp_path: Path,
     stop: threading.Event | None = None,
+    kill_grace: float = 5.0,
 ) -> Any:
     return run_subprocess(
         action,
@@ -40,6 +42,7 @@ def run(
         lambda pack, entry: tmp_path / entry,
         ActionContext("http://api", "tok"),
         stop or threading.Event(),
+        kill_grace=kill_grace,
     )
 
 
@@ -103,8 +106,22 @@ def test_a_stop_request_ends_a_running_action_promptly(tmp_path: Path) -> None:
     threading.Timer(0.3, stop.set).start()
     started = time.monotonic()
     outcome = run(shell_cmd(), {"cmd": "sleep 30"}, tmp_path, stop)
-    assert outcome.outcome == "failed" and "Attune shut down" in outcome.error
+    assert outcome.outcome == "stopped"  # (the worker says why: a cancel, a shutdown)
+    assert outcome.result is not None and outcome.result["exit_code"] == -signal.SIGTERM
     assert time.monotonic() - started < 3
+
+
+def test_an_action_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_path: Path) -> None:
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    # (its child ignores SIGTERM too: the whole group gets SIGKILL)
+    cmd = "trap '' TERM; sh -c 'trap \"\" TERM; sleep 30' & sleep 30; wait"
+    outcome = run(shell_cmd(), {"cmd": cmd}, tmp_path, stop, kill_grace=0.7)
+    took = time.monotonic() - started
+    assert outcome.outcome == "stopped"
+    assert outcome.result["exit_code"] == -signal.SIGKILL
+    assert 1.0 <= took < 3  # 0.3 s, then the grace period, then SIGKILL
 
 
 def test_a_missing_entry_point_fails_clearly(tmp_path: Path) -> None:
