@@ -275,7 +275,7 @@ def complete_execution(command: m.CompleteExecution, uow: UnitOfWork, _s: Secret
     elif command.outcome == "failed":
         execution.fail(command.result, command.error or "the action failed", worker, cause)
     elif command.outcome == "canceled":
-        execution.confirm_canceled(command.result, worker, cause)
+        execution.confirm_canceled(command.result, worker, cause, command.error)
     else:
         execution.time_out(command.result, command.error or "the action timed out", worker, cause)
 

@@ -278,15 +278,22 @@ class Execution(AttuneAggregate):
             self._must_move(S.CANCELING)
             self._happen(self.CancelRequested, cause, canceled_by=by)
 
-    def confirm_canceled(self, result: dict[str, Any] | None, worker: str, cause: Cause) -> None:
-        """The holding worker stopped the action of a run being canceled."""
+    def confirm_canceled(
+        self, result: dict[str, Any] | None, worker: str, cause: Cause, reason: str | None = None
+    ) -> None:
+        """The holding worker stopped the action: of a run being canceled, or of its own
+        accord, giving the `reason` (Attune stopping)."""
         self._check_holder(worker)
         if self.status == S.CANCELED:
             return
-        if self.status != S.CANCELING:
+        if self.status == S.CANCELING:
+            by = self.canceled_by or "unknown"
+            error = f"canceled by {by}"
+        elif self.status == S.RUNNING and reason is not None:
+            by, error = worker, reason
+        else:
             raise IllegalTransition("execution", self.id, self.status, S.CANCELED)
-        by = self.canceled_by or "unknown"
-        self._happen(self.Canceled, cause, result=result, error=f"canceled by {by}", canceled_by=by)
+        self._happen(self.Canceled, cause, result=result, error=error, canceled_by=by)
 
     def abandon(self, reason: str, cause: Cause) -> None:
         """The worker that held this run is gone; the run is not retried implicitly."""

@@ -176,7 +176,7 @@ class Embedded:
         self.worker.start()
 
     def stop(self) -> None:
-        self.worker.stop()
+        self.worker.stop(self.settings.stop_grace_seconds)
         self.host.stop()
         self.projection.stop()
         self.lock.release()

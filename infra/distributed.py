@@ -314,6 +314,7 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
             settings.heartbeat_seconds,
             clock,
             stopping,
+            settings.stop_grace_seconds,
         ),
     )
     sender.close()

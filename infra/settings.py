@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     timer_grace_seconds: float = Field(default=5.0, ge=0)
     # A run stopped (canceled, timed out) gets SIGTERM, then SIGKILL this long after.
     kill_grace_seconds: float = Field(default=5.0, ge=0)
+    # On a stop (SIGINT, SIGTERM), runs in flight may end this long; the rest are canceled.
+    stop_grace_seconds: float = Field(default=30.0, ge=0)
 
     @classmethod
     def settings_customise_sources(

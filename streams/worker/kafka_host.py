@@ -132,17 +132,20 @@ async def serve_worker(
     heartbeat_seconds: float,
     clock: Callable[[], datetime],
     stopping: threading.Event,
+    stop_grace: float = 0.0,
 ) -> None:
-    """Feed `worker` from the execution stream until `stopping` is set; `new_consumer`
-    makes a member of the pool's consumer group that commits by hand (called here: an
-    aiokafka consumer belongs to the running event loop)."""
+    """Feed `worker` from the execution stream until `stopping` is set, then stop it,
+    letting its runs end for `stop_grace` seconds (heartbeats go on meanwhile, so it is not
+    declared lost); `new_consumer` makes a member of the pool's consumer group that
+    commits by hand (called here: an aiokafka consumer belongs to the running event
+    loop)."""
     open_executions = OpenExecutions(queue.pool)
     once = FirstDelivery()
     consumer = new_consumer()
     consumer.subscribe([executions_topic], listener=_GiveUpOnRevoke(worker, open_executions, once))
     loop = asyncio.get_running_loop()
     following = asyncio.create_task(whole_streams.run(clock))
-    beating = asyncio.create_task(_beat(heartbeat, heartbeat_seconds, stopping))
+    beating = asyncio.create_task(_beat(heartbeat, heartbeat_seconds))
     await consumer.start()
     await whole_streams.ready()
     worker.start()
@@ -164,17 +167,16 @@ async def serve_worker(
                 await consumer.commit(open_executions.committable())
     finally:
         following.cancel()
+        await loop.run_in_executor(None, worker.stop, stop_grace)
         beating.cancel()
-        await loop.run_in_executor(None, worker.stop)
         await consumer.stop()
         heartbeat("stopped")
 
 
-async def _beat(
-    heartbeat: Callable[[str], None], seconds: float, stopping: threading.Event
-) -> None:
+async def _beat(heartbeat: Callable[[str], None], seconds: float) -> None:
+    """Heartbeats until canceled (after the worker stopped: its last runs still count)."""
     loop = asyncio.get_running_loop()
-    while not stopping.is_set():
+    while True:
         await loop.run_in_executor(None, heartbeat, "alive")
         await asyncio.sleep(seconds)
 

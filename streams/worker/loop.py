@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 0.5  # a poll, in case a wake-up was missed
 TOKEN_GRACE_SECONDS = 60
+STOPPED = RunResult("canceled", None, "Attune stopped")
+PARTITION_LOST = "the worker lost this run's partition before its claim was confirmed"
 TokenIssuer = Callable[[UUID, datetime], str]  # (execution id, expiry) -> token
 
 
@@ -91,6 +93,7 @@ class Worker:
         self.batch_size = batch_size
         self._busy = 0
         self._busy_lock = threading.Lock()
+        self._idle = threading.Condition(self._busy_lock)  # notified as runs end
         # Each run handed to a runner, from its dispatch to its end: set to stop it.
         self._stops: dict[UUID, threading.Event] = {}
         self._canceled: set[UUID] = set()
@@ -119,21 +122,22 @@ class Worker:
                 return
         self._processes.submit(self._run_process, job)
 
-    def give_up(self, execution_ids: set[UUID]) -> None:
-        """Stop waiting for these claims (their partition moved to another worker).
+    def give_up(self, execution_ids: set[UUID], why: RunResult | None = None) -> None:
+        """Stop waiting for these claims (their partition moved to another worker, or the
+        worker stops).
 
         If a claim did go through, this worker holds the run but will never see the
-        confirmation: it ends the run as failed, without starting the action (the only
-        outcome that is safe whichever way the claim went: a refused claim makes the
-        completion refused too).
+        confirmation: it ends the run as failed (or `why`), without starting the action
+        (safe whichever way the claim went: a refused claim makes the completion refused
+        too).
         """
         with self._busy_lock:
             jobs = [self._awaiting.pop(i) for i in execution_ids if i in self._awaiting]
             self._busy -= len(jobs)
             for job in jobs:
                 self._stops.pop(job.execution_id, None)
-        reason = "the worker lost this run's partition before its claim was confirmed"
-        ends = [self._completion(j, RunResult("failed", None, reason)) for j in jobs]
+        why = why or RunResult("failed", None, PARTITION_LOST)
+        ends = [self._completion(j, why) for j in jobs]
         if ends:
             apply_until_written(self.bus, ends, None, self._loop.stopping)
 
@@ -145,12 +149,16 @@ class Worker:
                 self._canceled.add(execution_id)
                 stop.set()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop taking work; running actions are stopped and recorded as failed."""
+    def stop(self, grace: float = 0.0, timeout: float = 10.0) -> None:
+        """Stop taking work; let the running runs end for `grace` seconds, then stop the
+        rest: they end ``canceled``, "Attune stopped"."""
         self._loop.stop(timeout)
-        with self._busy_lock:
+        with self._idle:
+            # (a claim still unconfirmed will not be started now: it holds no process)
+            self._idle.wait_for(lambda: self._busy <= len(self._awaiting), grace)
             for stop in self._stops.values():
                 stop.set()
+        self.give_up(set(self._awaiting), STOPPED)
         self._processes.shutdown(wait=True, cancel_futures=True)
 
     def _cause(self, job: Job) -> Cause:
@@ -242,22 +250,21 @@ class Worker:
                 self.bus, [self._completion(job, result)], None, self._loop.stopping
             )
         finally:
-            with self._busy_lock:
+            with self._idle:
                 self._busy -= 1
                 self._stops.pop(job.execution_id, None)
                 self._canceled.discard(job.execution_id)
+                self._idle.notify_all()
             self._loop.wake()
 
     def _why_stopped(self, job: Job, run: RunResult) -> RunResult:
-        """A run the worker stopped ends canceled if it was canceled, else failed (the
-        worker shut down)."""
+        """A run the worker stopped ends canceled: by whoever canceled it, or because
+        Attune stopped."""
         if run.outcome != "stopped":
             return run
         with self._busy_lock:
             canceled = job.execution_id in self._canceled
-        if canceled:
-            return RunResult("canceled", run.result)
-        return RunResult("failed", run.result, "stopped: Attune shut down during the run")
+        return RunResult("canceled", run.result, None if canceled else STOPPED.error)
 
     def _completion(self, job: Job, run: RunResult) -> m.CompleteExecution:
         return m.CompleteExecution.because(

@@ -119,7 +119,7 @@ def test_a_running_run_is_canceling_until_its_worker_confirms() -> None:
     execution.collect_events()
     execution.cancel("alice", CAUSE)
     execution.cancel("bob", CAUSE)  # already canceling: nothing more
-    assert execution.status == "canceling" and names(execution) == ["execution.canceling"]
+    assert execution.status == "canceling" and names(execution) == ["execution.cancel_requested"]
     with pytest.raises(NotTheHolder):
         execution.confirm_canceled(None, "w2", CAUSE)
     execution.confirm_canceled({"exit_code": -15}, "w1", CAUSE)
@@ -146,3 +146,13 @@ def test_canceling_a_run_that_ended_is_refused_with_its_status() -> None:
     canceled.cancel("alice", CAUSE)
     with pytest.raises(AlreadyEnded, match="it is canceled"):
         canceled.cancel("alice", CAUSE)
+
+
+def test_a_worker_may_cancel_its_own_run_giving_the_reason() -> None:
+    execution = scheduled()
+    execution.claim("w1", CAUSE)
+    with pytest.raises(IllegalTransition):
+        execution.confirm_canceled(None, "w1", CAUSE)  # no cancel asked, no reason given
+    execution.confirm_canceled(None, "w1", CAUSE, "Attune stopped")
+    assert execution.status == "canceled" and execution.error == "Attune stopped"
+    assert execution.canceled_by == "w1"

@@ -1,16 +1,22 @@
-"""Canceling runs, in `attune up` and in distributed mode: a running `core.local` whose
-command starts a child and a grandchild leaves no process of its tree alive and ends
-`canceled`; a run still waiting for a worker slot ends `canceled` without a process; a
-second cancel is a 409 naming the status.
+"""Stopping runs, in `attune up` and in distributed mode.
 
-The worker runs one action at a time (`ATTUNE_WORKER_CONCURRENCY=1`), so a second request
-waits, scheduled, while the first runs.
+Cancel: a running `core.local` whose command starts a child and a grandchild leaves no
+process of its tree alive and ends `canceled`; a run still waiting for a worker slot ends
+`canceled` without a process; a second cancel is a 409 naming the status. (The worker runs
+one action at a time there, `ATTUNE_WORKER_CONCURRENCY=1`, so a second request waits.)
+
+Graceful stop: SIGINT of `attune up` (SIGTERM of `attune worker`) with a 2 s and a 120 s
+run in flight: the first succeeds, the second ends `canceled` ("Attune stopped") after the
+stop's grace period, and the process exits.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -84,10 +90,42 @@ def cancel_scenario(api: httpx.Client, tag: str) -> None:
     assert again.status_code == 409 and "it is canceled" in again.json()["detail"]
 
 
+STOP_GRACE = 4.0
+
+
+def start_short_and_long_runs(api: httpx.Client, tag: str) -> tuple[str, str]:
+    short, long = request(api, f"sleep 2; echo done {tag}"), request(api, f"sleep 12{tag}")
+    wait_until(lambda: status(api, short) == status(api, long) == "running", timeout=60)
+    return short, long
+
+
+def assert_stopped_gracefully(api: httpx.Client, short: str, long: str, stopped_at: float) -> None:
+    wait_until(lambda: status(api, long) == "canceled", timeout=60)
+    assert api.get(f"/api/v1/executions/{short}").json()["status"] == "succeeded"
+    canceled = api.get(f"/api/v1/executions/{long}").json()
+    assert canceled["error"] == "Attune stopped"
+    ended = datetime.fromisoformat(canceled["ended_at"]).timestamp()
+    assert ended - stopped_at >= STOP_GRACE - 0.5  # it had the grace period to end
+
+
 def test_cancel_in_attune_up(attune_up) -> None:  # type: ignore[no-untyped-def]
     attune = attune_up("--no-examples", env=ONE_AT_A_TIME)
     with attune.client() as api:
         cancel_scenario(api, "1")
+
+
+def test_sigint_of_attune_up_lets_runs_end_then_cancels_the_rest(attune_up) -> None:  # type: ignore[no-untyped-def]
+    env = {"ATTUNE_STOP_GRACE_SECONDS": str(STOP_GRACE)}
+    attune = attune_up("--no-examples", env=env)
+    with attune.client() as api:
+        short, long = start_short_and_long_runs(api, "3")
+    stopped_at = time.time()
+    attune.process.send_signal(signal.SIGINT)
+    attune.process.wait(STOP_GRACE + 20)  # it exits
+    assert processes_running("sleep 123") == []
+    again = attune_up("--no-examples", workdir=attune.workdir, env=env)
+    with again.client() as api:
+        assert_stopped_gracefully(api, short, long, stopped_at)
 
 
 @pytest.fixture
@@ -107,3 +145,29 @@ def cluster(
 def test_cancel_in_distributed_mode(cluster: Cluster) -> None:
     with cluster.client() as api:
         cancel_scenario(api, "2")
+
+
+@pytest.fixture
+def two_slot_cluster(
+    tmp_path: Path, kafka_broker: str, postgres_server: str, postgres_schema: str
+) -> Iterator[Cluster]:
+    env = {"ATTUNE_STOP_GRACE_SECONDS": str(STOP_GRACE)}
+    cluster = Cluster(tmp_path / "run", postgres_server, postgres_schema, kafka_broker, env=env)
+    cluster.attune("kafka", "init")
+    cluster.start()
+    yield cluster
+    cluster.stop()
+    print(cluster.logs())  # shown when the test failed
+
+
+def test_sigterm_of_a_worker_lets_runs_end_then_cancels_the_rest(two_slot_cluster: Cluster) -> None:
+    with two_slot_cluster.client() as api:
+        short, long = start_short_and_long_runs(api, "4")
+        worker = two_slot_cluster.processes["worker"]
+        stopped_at = time.time()
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(STOP_GRACE + 20)  # it exits
+        assert processes_running("sleep 124") == []
+        assert_stopped_gracefully(api, short, long, stopped_at)
+        history = api.get(f"/api/v1/executions/{long}/history").json()
+        assert "execution.abandoned" not in [h["event"] for h in history]  # not lost
