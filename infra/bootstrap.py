@@ -57,6 +57,7 @@ from attune.streams.timer_service import TimerService
 from attune.streams.timers import TriggerTimers
 from attune.streams.worker.keystore_references import KeyFinder
 from attune.streams.worker.loop import Worker
+from attune.streams.worker.process_groups import WorkerSlot
 from attune.streams.worker.queue import WorkQueue
 from attune.streams.worker.runners import local_runners
 
@@ -165,6 +166,7 @@ class Embedded:
     projection: WakeableLoop
     host: EmbeddedHost
     worker: Worker
+    worker_slot: WorkerSlot
     app: FastAPI
     packs: list[LoadedPack] = field(default_factory=list)
     problems: list[PackProblem] = field(default_factory=list)
@@ -177,6 +179,7 @@ class Embedded:
 
     def stop(self) -> None:
         self.worker.stop(self.settings.stop_grace_seconds)
+        self.worker_slot.release()
         self.host.stop()
         self.projection.stop()
         self.lock.release()
@@ -201,7 +204,11 @@ def build_embedded(
     problems += [p for pack in loaded for p in pack.problems]
     for refusal in register_packs(commands, loaded, clock):
         log.error("%s", refusal)
-    runners = local_runners(entry_point_locator(loaded, "here"), settings.kill_grace_seconds)
+    # Before any work: what a previous life's actions left running, if it crashed, is killed.
+    slot = WorkerSlot(settings.state_dir / "workers", LOCAL_POOL)
+    runners = local_runners(
+        entry_point_locator(loaded, "here"), settings.kill_grace_seconds, slot.cleaned_groups()
+    )
 
     read_engine = open_read_engine(settings)
     watch = PositionWatch()
@@ -261,6 +268,7 @@ def build_embedded(
         projection,
         host,
         worker,
+        slot,
         app,
         loaded,
         problems,

@@ -68,6 +68,7 @@ from attune.streams.worker.kafka_host import (
     worker_name,
 )
 from attune.streams.worker.loop import Worker
+from attune.streams.worker.process_groups import WorkerSlot
 from attune.streams.worker.queue import WorkQueue
 from attune.streams.worker.runners import local_runners
 
@@ -262,9 +263,12 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
     )
     for problem in problems:
         log.error("pack problem: %s", problem)
+    # Before any work: what a previous worker of the pool here left running, if it crashed.
+    slot = WorkerSlot(settings.state_dir / "workers", pool)
     runners = local_runners(
         entry_point_locator(loaded, "in this worker's packs directories"),
         settings.kill_grace_seconds,
+        slot.cleaned_groups(),
     )
 
     def heartbeat(state: str) -> None:
@@ -318,6 +322,7 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
         ),
     )
     sender.close()
+    slot.release()
     if lost:
         raise SystemExit(
             f"worker {name} was declared lost ({lost[0]}); "

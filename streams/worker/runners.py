@@ -31,6 +31,7 @@ from uuid import UUID
 
 from attune.domain.definitions import ActionDefinition
 from attune.domain.secrets import Mask, masking
+from attune.streams.worker.process_groups import ProcessGroups
 
 STOP_CHECK_SECONDS = 0.5
 DEFAULT_KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
@@ -102,8 +103,10 @@ def run_subprocess(
     stop: threading.Event,
     mask: Mask = NOTHING_TO_MASK,
     kill_grace: float = DEFAULT_KILL_GRACE,
+    groups: ProcessGroups | None = None,
 ) -> RunResult:
-    """Run the action to its end, its timeout, or until `stop` is set."""
+    """Run the action to its end, its timeout, or until `stop` is set; `groups` records
+    its process group while it runs."""
     env = dict(os.environ)
     env.update(
         ATTUNE_ACTION=action.ref,
@@ -125,25 +128,18 @@ def run_subprocess(
     except OSError as problem:
         # (The error may name a parameter: the working directory, say.)
         return RunResult("failed", None, mask(f"could not start the action: {problem}"))
-    stdin: bytes | None = json.dumps(parameters).encode()
-    deadline = time.monotonic() + action.timeout
-    while True:
-        try:
-            # Short waits, so a stop request is noticed; output is never lost between them.
-            wait = min(STOP_CHECK_SECONDS, max(0.0, deadline - time.monotonic()))
-            out, err = process.communicate(stdin, timeout=wait)
-            break
-        except subprocess.TimeoutExpired:
-            stdin = None  # handed over: the next wait resumes sending it (and refuses it again)
-            if stop.is_set() or time.monotonic() >= deadline:
-                out, err = _stop_group(process, kill_grace)
-                result = _result(process, out, err, mask)
-                if stop.is_set():
-                    return RunResult("stopped", result)
-                return RunResult(
-                    "timeout", result, f"the action ran longer than {action.timeout:g} s"
-                )
+    if groups is not None:
+        groups.started(execution_id, process.pid)
+    try:
+        out, err, ended = _wait(process, parameters, action.timeout, stop, kill_grace)
+    finally:
+        if groups is not None:
+            groups.ended(execution_id)
     result = _result(process, out, err, mask)
+    if ended == "timeout":
+        return RunResult("timeout", result, f"the action ran longer than {action.timeout:g} s")
+    if ended == "stopped":
+        return RunResult("stopped", result)
     if process.returncode != 0:
         return RunResult("failed", result, f"the action exited with code {process.returncode}")
     if action.output_format == "json":
@@ -152,6 +148,30 @@ def run_subprocess(
         except ValueError as problem:
             return RunResult("failed", result, f"stdout is not valid JSON: {problem}")
     return RunResult("succeeded", result)
+
+
+def _wait(
+    process: subprocess.Popen[bytes],
+    parameters: dict[str, Any],
+    timeout: float,
+    stop: threading.Event,
+    kill_grace: float,
+) -> tuple[bytes, bytes, Outcome | None]:
+    """The action's output once it ended: by itself (None), past its timeout
+    (``timeout``) or because `stop` was set (``stopped``)."""
+    stdin: bytes | None = json.dumps(parameters).encode()
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            # Short waits, so a stop request is noticed; output is never lost between them.
+            wait = min(STOP_CHECK_SECONDS, max(0.0, deadline - time.monotonic()))
+            out, err = process.communicate(stdin, timeout=wait)
+            return out, err, None
+        except subprocess.TimeoutExpired:
+            stdin = None  # handed over: the next wait resumes sending it (and refuses it again)
+            if stop.is_set() or time.monotonic() >= deadline:
+                out, err = _stop_group(process, kill_grace)
+                return out, err, "stopped" if stop.is_set() else "timeout"
 
 
 def _result(process: subprocess.Popen[bytes], out: bytes, err: bytes, mask: Mask) -> dict[str, Any]:
@@ -179,9 +199,15 @@ class SubprocessRunner:
 
     RUNNER_TYPES = ("local-shell-cmd", "local-shell-script", "python-script")
 
-    def __init__(self, locate: EntryPointLocator, kill_grace: float = DEFAULT_KILL_GRACE) -> None:
+    def __init__(
+        self,
+        locate: EntryPointLocator,
+        kill_grace: float = DEFAULT_KILL_GRACE,
+        groups: ProcessGroups | None = None,
+    ) -> None:
         self.locate = locate
         self.kill_grace = kill_grace
+        self.groups = groups
 
     def run(
         self,
@@ -193,13 +219,24 @@ class SubprocessRunner:
         mask: Mask,
     ) -> RunResult:
         return run_subprocess(
-            action, execution_id, parameters, self.locate, context, stop, mask, self.kill_grace
+            action,
+            execution_id,
+            parameters,
+            self.locate,
+            context,
+            stop,
+            mask,
+            self.kill_grace,
+            self.groups,
         )
 
 
 def local_runners(
-    locate: EntryPointLocator, kill_grace: float = DEFAULT_KILL_GRACE
+    locate: EntryPointLocator,
+    kill_grace: float = DEFAULT_KILL_GRACE,
+    groups: ProcessGroups | None = None,
 ) -> dict[str, ActionRunner]:
-    """The runners every worker has, by runner type, finding scripts with `locate`."""
-    subprocesses = SubprocessRunner(locate, kill_grace)
+    """The runners every worker has, by runner type, finding scripts with `locate` (and
+    recording their process groups in `groups`)."""
+    subprocesses = SubprocessRunner(locate, kill_grace, groups)
     return dict.fromkeys(SubprocessRunner.RUNNER_TYPES, subprocesses)

@@ -5,6 +5,9 @@ process of its tree alive and ends `canceled`; a run still waiting for a worker 
 `canceled` without a process; a second cancel is a 409 naming the status. (The worker runs
 one action at a time there, `ATTUNE_WORKER_CONCURRENCY=1`, so a second request waits.)
 
+Crash: SIGKILL of `attune up` (of `attune worker`) while actions run; after the restart no
+process of those actions is alive, each run is `abandoned` once, and none ran twice.
+
 Graceful stop: SIGINT of `attune up` (SIGTERM of `attune worker`) with a 2 s and a 120 s
 run in flight: the first succeeds, the second ends `canceled` ("Attune stopped") after the
 stop's grace period, and the process exits.
@@ -13,6 +16,7 @@ stop's grace period, and the process exits.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import time
 from collections.abc import Iterator
@@ -60,9 +64,13 @@ def request(api: httpx.Client, cmd: str) -> str:
     return str(accepted.json()["id"])
 
 
-def cancel_scenario(api: httpx.Client, tag: str) -> None:
-    # A unique sleep length marks this test's processes: `sleep 3<tag>7`.
-    running_marker, waiting_marker = f"sleep 3{tag}7", f"sleep 3{tag}8"
+def unique_sleep() -> str:
+    """A `sleep` command no other process runs: it marks one test's processes."""
+    return f"sleep {random.randrange(10**6, 10**7)}"
+
+
+def cancel_scenario(api: httpx.Client) -> None:
+    running_marker, waiting_marker = unique_sleep(), unique_sleep()
     running = request(api, f"sh -c '{running_marker} & {running_marker}'")
     wait_until(lambda: status(api, running) == "running", timeout=60)
     # the shell, its child shell, and the child's two sleeps
@@ -93,8 +101,24 @@ def cancel_scenario(api: httpx.Client, tag: str) -> None:
 STOP_GRACE = 4.0
 
 
-def start_short_and_long_runs(api: httpx.Client, tag: str) -> tuple[str, str]:
-    short, long = request(api, f"sleep 2; echo done {tag}"), request(api, f"sleep 12{tag}")
+def start_runs_to_crash(api: httpx.Client, ran: Path, marker: str) -> list[str]:
+    runs = [request(api, f"echo $ATTUNE_EXEC_ID >> {ran}; sh -c '{marker}'") for _ in range(2)]
+    wait_until(lambda: all(status(api, r) == "running" for r in runs), timeout=60)
+    wait_until(lambda: len(processes_running(marker)) >= 2, timeout=30)
+    return runs
+
+
+def assert_abandoned_once_and_run_once(api: httpx.Client, runs: list[str], ran: Path) -> None:
+    wait_until(lambda: all(status(api, r) == "abandoned" for r in runs), timeout=60)
+    for run in runs:
+        events = [h["event"] for h in api.get(f"/api/v1/executions/{run}/history").json()]
+        assert events.count("execution.abandoned") == 1 and events.count("execution.claimed") == 1
+    time.sleep(1)  # (time for a second run, if anything were to start one)
+    assert sorted(ran.read_text().split()) == sorted(runs)  # each action started once
+
+
+def start_short_and_long_runs(api: httpx.Client, marker: str) -> tuple[str, str]:
+    short, long = request(api, "sleep 2; echo done"), request(api, marker)
     wait_until(lambda: status(api, short) == status(api, long) == "running", timeout=60)
     return short, long
 
@@ -111,18 +135,31 @@ def assert_stopped_gracefully(api: httpx.Client, short: str, long: str, stopped_
 def test_cancel_in_attune_up(attune_up) -> None:  # type: ignore[no-untyped-def]
     attune = attune_up("--no-examples", env=ONE_AT_A_TIME)
     with attune.client() as api:
-        cancel_scenario(api, "1")
+        cancel_scenario(api)
+
+
+def test_after_attune_up_was_killed_no_action_process_is_left(attune_up, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    attune = attune_up("--no-examples")
+    ran, marker = tmp_path / "ran", unique_sleep()
+    with attune.client() as api:
+        runs = start_runs_to_crash(api, ran, marker)
+    attune.kill()
+    assert processes_running(marker)  # the crash itself left them running
+    again = attune_up("--no-examples", workdir=attune.workdir)
+    assert processes_running(marker) == []  # killed before it took any work
+    with again.client() as api:
+        assert_abandoned_once_and_run_once(api, runs, ran)
 
 
 def test_sigint_of_attune_up_lets_runs_end_then_cancels_the_rest(attune_up) -> None:  # type: ignore[no-untyped-def]
     env = {"ATTUNE_STOP_GRACE_SECONDS": str(STOP_GRACE)}
     attune = attune_up("--no-examples", env=env)
     with attune.client() as api:
-        short, long = start_short_and_long_runs(api, "3")
+        short, long = start_short_and_long_runs(api, marker := unique_sleep())
     stopped_at = time.time()
     attune.process.send_signal(signal.SIGINT)
     attune.process.wait(STOP_GRACE + 20)  # it exits
-    assert processes_running("sleep 123") == []
+    assert processes_running(marker) == []
     again = attune_up("--no-examples", workdir=attune.workdir, env=env)
     with again.client() as api:
         assert_stopped_gracefully(api, short, long, stopped_at)
@@ -144,11 +181,24 @@ def cluster(
 
 def test_cancel_in_distributed_mode(cluster: Cluster) -> None:
     with cluster.client() as api:
-        cancel_scenario(api, "2")
+        cancel_scenario(api)
+
+
+def test_after_a_worker_was_killed_no_action_process_is_left(
+    two_slot_cluster: Cluster, tmp_path: Path
+) -> None:
+    ran, marker = tmp_path / "ran", unique_sleep()
+    with two_slot_cluster.client() as api:
+        runs = start_runs_to_crash(api, ran, marker)
+        two_slot_cluster.kill("worker")
+        assert processes_running(marker)
+        two_slot_cluster.start("worker")
+        wait_until(lambda: processes_running(marker) == [], timeout=30)
+        assert_abandoned_once_and_run_once(api, runs, ran)
 
 
 @pytest.fixture
-def two_slot_cluster(
+def two_slot_cluster(  # (the worker's default concurrency: 8 slots)
     tmp_path: Path, kafka_broker: str, postgres_server: str, postgres_schema: str
 ) -> Iterator[Cluster]:
     env = {"ATTUNE_STOP_GRACE_SECONDS": str(STOP_GRACE)}
@@ -162,12 +212,12 @@ def two_slot_cluster(
 
 def test_sigterm_of_a_worker_lets_runs_end_then_cancels_the_rest(two_slot_cluster: Cluster) -> None:
     with two_slot_cluster.client() as api:
-        short, long = start_short_and_long_runs(api, "4")
+        short, long = start_short_and_long_runs(api, marker := unique_sleep())
         worker = two_slot_cluster.processes["worker"]
         stopped_at = time.time()
         worker.send_signal(signal.SIGTERM)
         worker.wait(STOP_GRACE + 20)  # it exits
-        assert processes_running("sleep 124") == []
+        assert processes_running(marker) == []
         assert_stopped_gracefully(api, short, long, stopped_at)
         history = api.get(f"/api/v1/executions/{long}/history").json()
         assert "execution.abandoned" not in [h["event"] for h in history]  # not lost
