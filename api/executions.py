@@ -34,6 +34,7 @@ from attune.projections import queries
 
 router = APIRouter(route_class=ProjectionRoute, prefix="/executions", tags=["executions"])
 
+MAX_TIMEOUT = 7 * 24 * 3600  # a week: a longer run belongs in a workflow with inquiries
 ExecutionId = Annotated[UUID, Path(description="The execution's id.")]
 # A running action's execution token may read its own execution (and nothing else).
 OwnExecutionReader = Annotated[Caller, requires("execution:read", execution_token_reads_own=True)]
@@ -50,6 +51,13 @@ class ExecutionRequest(RequestBody):
         default_factory=dict,
         description="The action's parameters; secret ones are sealed before they are stored.",
         examples=[{"message": "hello"}],
+    )
+    timeout: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_TIMEOUT,
+        description="Seconds this run may take (over its action's `timeout`); past them it "
+        "ends `timeout`.",
     )
 
 
@@ -127,6 +135,7 @@ async def request_execution(
                 execution_id=execution_id,
                 action=body.action,
                 parameters=body.parameters,
+                timeout=body.timeout,
             )
         )
     )

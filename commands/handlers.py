@@ -202,6 +202,7 @@ def request_execution(command: m.RequestExecution, uow: UnitOfWork, secrets: Sec
             enforcement_id=command.enforcement_id,
             rule=command.rule,
             trigger_event_id=command.trigger_event_id,
+            timeout=command.timeout,
         )
     )
 
@@ -263,7 +264,12 @@ def claim_execution(command: m.ClaimExecution, uow: UnitOfWork, _s: SecretBox) -
     worker = uow.get(Worker, Worker.id_for(command.worker))
     if worker is not None:  # embedded workers do not register: they live and die with Attune
         worker.check_may_work()
-    _existing(uow, Execution, command.execution_id).claim(command.worker, command.cause())
+    execution = _existing(uow, Execution, command.execution_id)
+    execution.claim(command.worker, command.cause(), command.timeout)
+
+
+def time_out_execution(command: m.TimeOutExecution, uow: UnitOfWork, _s: SecretBox) -> None:
+    _existing(uow, Execution, command.execution_id).overdue(command.reason, command.cause())
 
 
 def complete_execution(command: m.CompleteExecution, uow: UnitOfWork, _s: SecretBox) -> None:
@@ -324,6 +330,7 @@ HANDLERS: dict[type[m.Command], Handler] = {
     m.CompleteExecution: complete_execution,
     m.AbandonExecution: abandon_execution,
     m.CancelExecution: cancel_execution,
+    m.TimeOutExecution: time_out_execution,
     m.StartWorker: start_worker,
     m.DeclareWorkerLost: declare_worker_lost,
     **IDENTITY_HANDLERS,
@@ -346,6 +353,7 @@ READS: dict[type[m.Command], Callable[[Any], tuple[UUID, ...]]] = {
     m.ClaimExecution: lambda c: (Worker.id_for(c.worker), c.execution_id),
     m.CompleteExecution: lambda c: (c.execution_id,),
     m.AbandonExecution: lambda c: (c.execution_id,),
+    m.TimeOutExecution: lambda c: (c.execution_id,),
 }
 
 

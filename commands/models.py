@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from attune.domain.access import RoleDefinition
 from attune.domain.definitions import (
@@ -140,6 +140,7 @@ class RequestExecution(Command):
     enforcement_id: UUID | None = None
     rule: str | None = None
     trigger_event_id: UUID | None = None
+    timeout: float | None = Field(default=None, gt=0)
 
 
 class ScheduleExecution(Command):
@@ -150,6 +151,14 @@ class ScheduleExecution(Command):
 class ClaimExecution(Command):
     execution_id: UUID
     worker: str
+    timeout: float | None = None  # the bound the worker will apply to the run
+
+
+class TimeOutExecution(Command):
+    """The monitor's backstop: a run still going long past its deadline."""
+
+    execution_id: UUID
+    reason: str
 
 
 class CompleteExecution(Command):

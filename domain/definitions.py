@@ -83,6 +83,9 @@ class PackDefinition(Definition):
     config_schema: dict[str, ParameterSpec] = {}
 
 
+DEFAULT_ACTION_TIMEOUT = 600.0  # seconds, when neither the run nor its action says
+
+
 class ActionDefinition(Definition):
     """An action: what runs, with which parameters, how its output is read, how long it may take."""
 
@@ -94,8 +97,11 @@ class ActionDefinition(Definition):
     entry_point: str | None = None
     parameters: dict[str, ParameterSpec] = {}
     output_format: Literal["text", "json"] = "text"
-    timeout: float = Field(
-        default=600, gt=0, description="seconds before the run ends in 'timeout'"
+    timeout: float | None = Field(
+        default=None,
+        gt=0,
+        description="seconds before a run ends in 'timeout' (none: the setting "
+        "`action_timeout_seconds`, 600 by default)",
     )
     enabled: bool = True
 

@@ -99,6 +99,7 @@ class Execution(AttuneAggregate):
     enforcement_id: UUID | None = None
     rule: str | None = None
     trigger_event_id: UUID | None = None
+    timeout: float | None = None
     status: str = S.REQUESTED
     pool: str | None = None
     worker: str | None = None
@@ -115,6 +116,7 @@ class Execution(AttuneAggregate):
         enforcement_id: UUID | None
         rule: str | None
         trigger_event_id: UUID | None
+        timeout: float | None = None  # this run's own bound, over its action's
 
     class Scheduled(AttuneEvent):
         TOPIC = "execution.scheduled"
@@ -128,6 +130,7 @@ class Execution(AttuneAggregate):
 
         TOPIC = "execution.claimed"
         worker: str
+        timeout: float | None = None  # the bound the worker applies (seconds from now)
 
         def apply(self, execution: Execution) -> None:
             execution.status, execution.worker = S.RUNNING, self.worker
@@ -192,6 +195,7 @@ class Execution(AttuneAggregate):
         enforcement_id: UUID | None = None,
         rule: str | None = None,
         trigger_event_id: UUID | None = None,
+        timeout: float | None = None,
     ) -> Execution:
         return cls._begin(
             cls.Requested,
@@ -202,6 +206,7 @@ class Execution(AttuneAggregate):
             enforcement_id=enforcement_id,
             rule=rule,
             trigger_event_id=trigger_event_id,
+            timeout=timeout,
         )
 
     @property
@@ -221,7 +226,7 @@ class Execution(AttuneAggregate):
         if self._must_move(S.SCHEDULED):
             self._happen(self.Scheduled, cause, pool=pool)
 
-    def claim(self, worker: str, cause: Cause) -> None:
+    def claim(self, worker: str, cause: Cause, timeout: float | None = None) -> None:
         """Accept exactly one claimant; the same worker claiming again changes nothing."""
         if self.worker is not None:
             if self.worker != worker:
@@ -229,7 +234,7 @@ class Execution(AttuneAggregate):
             return
         if self.status != S.SCHEDULED:
             raise IllegalTransition("execution", self.id, self.status, S.RUNNING)
-        self._happen(self.Claimed, cause, worker=worker)
+        self._happen(self.Claimed, cause, worker=worker, timeout=timeout)
 
     def _end(
         self,
@@ -296,5 +301,14 @@ class Execution(AttuneAggregate):
         self._happen(self.Canceled, cause, result=result, error=error, canceled_by=by)
 
     def abandon(self, reason: str, cause: Cause) -> None:
-        """The worker that held this run is gone; the run is not retried implicitly."""
-        self._end(self.Abandoned, S.ABANDONED, cause, None, reason)
+        """The worker that held this run is gone; the run is not retried implicitly. A run
+        that ended meanwhile (the monitor timed it out, say) keeps its end."""
+        if not self.is_terminal:
+            self._end(self.Abandoned, S.ABANDONED, cause, None, reason)
+
+    def overdue(self, reason: str, cause: Cause) -> None:
+        """The monitor's backstop: the run is still going long past its deadline, so its
+        worker is stuck or gone; it ends ``timeout``. A run that ended meanwhile (its
+        worker was declared lost, say) keeps its end."""
+        if not self.is_terminal:
+            self._end(self.TimedOut, S.TIMEOUT, cause, None, reason)

@@ -228,9 +228,10 @@ def build_embedded(
         concurrency=settings.worker_concurrency,
         issue_token=token_service.execution,
         find_key=key_finder(read_engine, clock),
+        default_timeout=settings.action_timeout_seconds,
     )
     timer = TimerService([TriggerTimers()], timedelta(seconds=settings.timer_grace_seconds))
-    claims = ClaimRegistry()
+    claims = ClaimRegistry(margin=timedelta(seconds=settings.timeout_margin_seconds))
     host = EmbeddedHost(
         store,
         commands,

@@ -243,6 +243,7 @@ def run_streams(settings: Settings, clock: Clock = utc_now) -> None:
         settings.heartbeat_seconds,
         settings.expression_limits,
         timedelta(seconds=settings.timer_grace_seconds),
+        timedelta(seconds=settings.timeout_margin_seconds),
     )
     faust.Worker(app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
 
@@ -290,6 +291,7 @@ def run_worker(settings: Settings, stopping: threading.Event, clock: Clock = utc
         ),
         concurrency=settings.worker_concurrency,
         claims_confirmed_by_log=True,
+        default_timeout=settings.action_timeout_seconds,
     )
     queue.on_cancel(worker.cancel)
     sender.apply_batch([started(name, pool, clock())])

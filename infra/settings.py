@@ -17,6 +17,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from attune.domain.definitions import DEFAULT_ACTION_TIMEOUT
 from attune.domain.expressions import DEFAULT_LIMITS, Limits
 
 
@@ -54,6 +55,11 @@ class Settings(BaseSettings):
     webhook_dropped_headers: list[str] = []
     # Timer ticks missed by at most this long all fire; older ones follow the misfire rule.
     timer_grace_seconds: float = Field(default=5.0, ge=0)
+    # A run's bound when neither the request nor its action's YAML gives one.
+    action_timeout_seconds: float = Field(default=DEFAULT_ACTION_TIMEOUT, gt=0)
+    # The monitor times out a run still going this long past its deadline (its worker
+    # stuck or silent); more than the kill grace, so a live worker ends it first.
+    timeout_margin_seconds: float = Field(default=15.0, ge=0)
     # A run stopped (canceled, timed out) gets SIGTERM, then SIGKILL this long after.
     kill_grace_seconds: float = Field(default=5.0, ge=0)
     # On a stop (SIGINT, SIGTERM), runs in flight may end this long; the rest are canceled.

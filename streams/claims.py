@@ -1,13 +1,20 @@
-"""Which worker holds which running execution, so a lost worker's runs can be abandoned.
+"""Which worker holds which running execution, so a lost worker's runs can be abandoned,
+and the monitor's backstop for runs that outlive their deadline.
 
 A run whose worker died is never silently re-run (its action may have had effects): it
 becomes `abandoned`; only an explicit retry policy may run it again as a new attempt.
+
+A claim carries the bound the worker applies, so each held run has a deadline. A worker
+ends a run at it; a run still going `margin` after it (its worker stuck, or stopped
+without being declared lost yet) is timed out by the monitor (`overdue`). Whichever of
+that and an abandon is recorded first stands; the other is a no-op.
 """
 
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from uuid import UUID
 
 from attune.commands import models as m
 from attune.domain.events import AttuneEvent, Cause
@@ -16,6 +23,7 @@ from attune.streams.dispatch import EventDispatch
 from attune.streams.id_sets import IdSets, InMemoryIdSets
 
 ACTOR = "supervisor"
+DEFAULT_MARGIN = timedelta(seconds=15)
 ENDING_EVENTS = frozenset(
     {
         "execution.succeeded",
@@ -39,10 +47,17 @@ class ClaimRegistry:
     name = "claims"
 
     def __init__(
-        self, held: IdSets | None = None, lost: MutableMapping[str, str] | None = None
+        self,
+        held: IdSets | None = None,
+        lost: MutableMapping[str, str] | None = None,
+        deadlines: MutableMapping[str, str] | None = None,
+        margin: timedelta = DEFAULT_MARGIN,
     ) -> None:
         self.held: IdSets = InMemoryIdSets() if held is None else held  # worker -> its runs
         self.lost: MutableMapping[str, str] = {} if lost is None else lost  # worker -> why
+        # run id -> when the monitor times it out (ISO), for the runs held
+        self.deadlines: MutableMapping[str, str] = {} if deadlines is None else deadlines
+        self.margin = margin
         self._dispatch = (
             EventDispatch[list[m.Command]](list)
             .on(Execution.Claimed, self._claimed)
@@ -60,11 +75,28 @@ class ClaimRegistry:
                 m.AbandonExecution.because(cause, execution_id=claimed.originator_id, reason=reason)
             ]
         self.held.add(claimed.worker, claimed.originator_id)
+        if claimed.timeout is not None:
+            backstop = claimed.timestamp + timedelta(seconds=claimed.timeout) + self.margin
+            self.deadlines[str(claimed.originator_id)] = backstop.isoformat()
         return []
 
     def _ended(self, ended: ExecutionEnded, _now: datetime) -> list[m.Command]:
         self.held.remove(ended.originator_id)
+        self.deadlines.pop(str(ended.originator_id), None)
         return []
+
+    def overdue(self, now: datetime) -> list[m.Command]:
+        """Time out the held runs past their deadline and margin (each asked once)."""
+        late = [run for run, at in list(self.deadlines.items()) if datetime.fromisoformat(at) < now]
+        cause = Cause(ACTOR, now)
+        commands: list[m.Command] = []
+        for run in sorted(late):
+            self.deadlines.pop(run, None)
+            reason = f"still running {self.margin.total_seconds():g} s past its timeout"
+            commands.append(
+                m.TimeOutExecution.because(cause, execution_id=UUID(run), reason=reason)
+            )
+        return commands
 
     def workers(self) -> list[str]:
         return self.held.groups()

@@ -77,7 +77,7 @@ class EmbeddedHost:
         progressed = self.step()
         now = self.clock()
         due = self.timer.tick(now, self.uptime.beat(now))
-        self._apply(due.commands, None)
+        self._apply(due.commands + self.claims.overdue(now), None)
         self.timer.record(due)
         return progressed
 

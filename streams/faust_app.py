@@ -13,7 +13,8 @@ changelog topics). Every instance of the app:
 - supervises workers on a single partition: heartbeats from the liveness topic and the
   runs each worker holds (from the execution stream re-keyed by worker); the partition's
   owner sends itself a check every second through the same partition, and a worker whose
-  last heartbeat is older than three intervals at a check is declared lost;
+  last heartbeat is older than three intervals at a check is declared lost; a held run
+  past its deadline and margin at a check is timed out (the monitor's backstop);
 - fires the timers (`attune.streams.timer_service`), partitioned by timer key over the
   timers topic: the owner of a partition (Kafka's assignment, one at a time) pulses it
   when one of its timers is due, and the agent consuming the pulse issues the due ticks'
@@ -46,7 +47,7 @@ from attune.commands.models import Command
 from attune.commands.wire import encode_command, target_of
 from attune.domain.events import AttuneEvent
 from attune.domain.expressions import DEFAULT_LIMITS, Limits
-from attune.streams.claims import ClaimRegistry
+from attune.streams.claims import DEFAULT_MARGIN, ClaimRegistry
 from attune.streams.delivered_events import FirstDelivery, decoded_or_none
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import Scheduler
@@ -87,6 +88,7 @@ def tables_of(topics: StreamTopics) -> dict[str, int]:
         "heartbeats": 1,
         "held": 1,
         "lost-workers": 1,
+        "deadlines": 1,
         "timer-progress": topics.timers_partitions,
     }
 
@@ -166,6 +168,7 @@ def create_streams_app(
     heartbeat_seconds: float,
     limits: Limits = DEFAULT_LIMITS,
     timer_grace: timedelta = DEFAULT_GRACE,
+    timeout_margin: timedelta = DEFAULT_MARGIN,
 ) -> faust.App:
     app = faust.App(
         APP_ID,
@@ -198,7 +201,12 @@ def create_streams_app(
         return app.Table(name, default=None, partitions=tables_of(topics)[name])
 
     scheduler = Scheduler(active=TableIdSets(table("active")))
-    claims = ClaimRegistry(held=TableIdSets(table("held")), lost=table("lost-workers"))
+    claims = ClaimRegistry(
+        held=TableIdSets(table("held")),
+        lost=table("lost-workers"),
+        deadlines=table("deadlines"),
+        margin=timeout_margin,
+    )
     heartbeats = table("heartbeats")
     rule_engine = RuleEngine(limits)
     timers = TimerService([TriggerTimers()], timer_grace, TableProgress(table("timer-progress")))
@@ -268,6 +276,7 @@ def create_streams_app(
                         heartbeats.pop(worker, None)
                         reason = f"worker {worker} sent no heartbeat for {silent_for.seconds} s"
                         await send(claims.declare_lost(worker, reason, clock()))
+                await send(claims.overdue(checked_at))
 
     @app.timer(interval=LIVENESS_CHECK_SECONDS)
     async def check_liveness() -> None:

@@ -27,6 +27,7 @@ from uuid import UUID
 from attune.commands import models as m
 from attune.commands.ports import Unsealer
 from attune.commands.sealing import opened
+from attune.domain.definitions import DEFAULT_ACTION_TIMEOUT
 from attune.domain.errors import InvalidParameters
 from attune.domain.events import AttuneEvent, Cause, event_name
 from attune.domain.secrets import masking, plaintexts, secret_names
@@ -74,11 +75,13 @@ class Worker:
         concurrency: int = 8,
         batch_size: int = 500,
         claims_confirmed_by_log: bool = False,
+        default_timeout: float = DEFAULT_ACTION_TIMEOUT,
     ) -> None:
         """`claims_confirmed_by_log`: the bus only sends commands (distributed mode), so a
         claim counts as confirmed when its `execution.claimed` event comes back, via
         `observe`; otherwise the bus's answer confirms it."""
         self.name = name
+        self.default_timeout = default_timeout
         self.claims_confirmed_by_log = claims_confirmed_by_log
         self._awaiting: dict[UUID, Job] = {}  # claims sent, not yet seen confirmed
         self.issue_token = issue_token
@@ -175,7 +178,12 @@ class Worker:
 
     def _dispatch(self, jobs: list[Job]) -> None:
         claims = [
-            m.ClaimExecution.because(self._cause(j), execution_id=j.execution_id, worker=self.name)
+            m.ClaimExecution.because(
+                self._cause(j),
+                execution_id=j.execution_id,
+                worker=self.name,
+                timeout=self._timeout(j),
+            )
             for j in jobs
         ]
         # An in-process noop has no side effect to guard, so its claim and its end are
@@ -220,7 +228,8 @@ class Worker:
             for name in secret_names(job.action.parameters):  # whole, as resolved
                 revealed |= plaintexts(parameters.get(name))
             # The action's own API credential: its execution only, and only while it runs.
-            expires = self.clock() + timedelta(seconds=job.action.timeout + TOKEN_GRACE_SECONDS)
+            timeout = self._timeout(job)
+            expires = self.clock() + timedelta(seconds=timeout + TOKEN_GRACE_SECONDS)
             context = ActionContext(self.api_url, self.issue_token(job.execution_id, expires))
             runner = self.runners.get(job.action.runner_type)
             if runner is None:
@@ -230,7 +239,12 @@ class Worker:
             result = self._why_stopped(
                 job,
                 runner.run(
-                    job.action, job.execution_id, parameters, context, stop, masking(revealed)
+                    job.action.model_copy(update={"timeout": timeout}),
+                    job.execution_id,
+                    parameters,
+                    context,
+                    stop,
+                    masking(revealed),
                 ),
             )
         except (KeyNotFound, InvalidParameters, NoRunner) as problem:
@@ -256,6 +270,10 @@ class Worker:
                 self._canceled.discard(job.execution_id)
                 self._idle.notify_all()
             self._loop.wake()
+
+    def _timeout(self, job: Job) -> float:
+        """The run's bound: its own, else its action's, else the worker's default."""
+        return job.timeout or job.action.timeout or self.default_timeout
 
     def _why_stopped(self, job: Job, run: RunResult) -> RunResult:
         """A run the worker stopped ends canceled: by whoever canceled it, or because

@@ -31,12 +31,13 @@ class ProcessGroups:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def started(self, execution_id: UUID, group: int) -> None:
         path = self.directory / str(execution_id)
         partial = path.with_suffix(".new")
-        partial.write_text(str(group))
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            f.write(str(group))
         partial.replace(path)  # (whole or absent, even if the worker dies right now)
 
     def ended(self, execution_id: UUID) -> None:
@@ -83,12 +84,14 @@ class WorkerSlot:
     """The directory a worker of `pool` holds for its life, under `root`."""
 
     def __init__(self, root: Path, pool: str) -> None:
-        root.mkdir(parents=True, exist_ok=True)
+        # (private, as everything in the state directory: only its owner may enter)
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
         n = 0
         while True:
             directory = root / f"{pool}-{n}"
-            directory.mkdir(exist_ok=True)
-            lock: IO[bytes] = open(directory / "lock", "ab")  # noqa: SIM115 (held for life)
+            directory.mkdir(mode=0o700, exist_ok=True)
+            descriptor = os.open(directory / "lock", os.O_WRONLY | os.O_CREAT, 0o600)
+            lock: IO[bytes] = os.fdopen(descriptor, "ab")  # (held for the worker's life)
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

@@ -29,6 +29,7 @@ class Job:
     parameters: dict[str, Any]  # secrets still sealed, keystore references unresolved
     correlation_id: UUID | None
     requester: str | None  # who asked for the run (none for rule-caused runs)
+    timeout: float | None = None  # the run's own bound, over its action's
 
 
 class WorkQueue:
@@ -38,7 +39,9 @@ class WorkQueue:
         self.name = f"work_queue.{pool}"
         self.pool = pool
         self.actions = ActionCatalog()
-        self._requested: dict[UUID, tuple[str, dict[str, Any], UUID | None, str | None]] = {}
+        self._requested: dict[
+            UUID, tuple[str, dict[str, Any], UUID | None, str | None, float | None]
+        ] = {}
         self._pending: dict[UUID, None] = {}
         self._taken: set[UUID] = set()
         self._lock = threading.Lock()
@@ -70,6 +73,7 @@ class WorkQueue:
             requested.parameters,
             requested.correlation_id,
             requester,
+            requested.timeout,
         )
 
     def _scheduled(self, scheduled: Execution.Scheduled, _now: datetime) -> None:
@@ -106,7 +110,9 @@ class WorkQueue:
             for execution_id in list(self._pending):
                 if len(jobs) >= limit:
                     break
-                action_ref, parameters, correlation_id, requester = self._requested[execution_id]
+                action_ref, parameters, correlation_id, requester, timeout = self._requested[
+                    execution_id
+                ]
                 action = self.actions.get(action_ref)
                 if action is None:
                     continue  # cannot happen in log order: actions register before use
@@ -116,5 +122,7 @@ class WorkQueue:
                     process_slots -= 1
                 del self._pending[execution_id]
                 self._taken.add(execution_id)
-                jobs.append(Job(execution_id, action, parameters, correlation_id, requester))
+                jobs.append(
+                    Job(execution_id, action, parameters, correlation_id, requester, timeout)
+                )
         return jobs

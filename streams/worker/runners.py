@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 from uuid import UUID
 
-from attune.domain.definitions import ActionDefinition
+from attune.domain.definitions import DEFAULT_ACTION_TIMEOUT, ActionDefinition
 from attune.domain.secrets import Mask, masking
 from attune.streams.worker.process_groups import ProcessGroups
 
@@ -115,6 +115,7 @@ def run_subprocess(
         ATTUNE_API_TOKEN=context.api_token,
     )
     cwd = parameters.get("cwd") if action.runner_type == "local-shell-cmd" else None
+    timeout = action.timeout or DEFAULT_ACTION_TIMEOUT
     try:
         process = subprocess.Popen(
             command_line(action, parameters, locate),
@@ -131,13 +132,13 @@ def run_subprocess(
     if groups is not None:
         groups.started(execution_id, process.pid)
     try:
-        out, err, ended = _wait(process, parameters, action.timeout, stop, kill_grace)
+        out, err, ended = _wait(process, parameters, timeout, stop, kill_grace)
     finally:
         if groups is not None:
             groups.ended(execution_id)
     result = _result(process, out, err, mask)
     if ended == "timeout":
-        return RunResult("timeout", result, f"the action ran longer than {action.timeout:g} s")
+        return RunResult("timeout", result, f"the action ran longer than {timeout:g} s")
     if ended == "stopped":
         return RunResult("stopped", result)
     if process.returncode != 0:

@@ -156,3 +156,18 @@ def test_a_worker_may_cancel_its_own_run_giving_the_reason() -> None:
     execution.confirm_canceled(None, "w1", CAUSE, "Attune stopped")
     assert execution.status == "canceled" and execution.error == "Attune stopped"
     assert execution.canceled_by == "w1"
+
+
+def test_the_monitors_timeout_and_an_abandon_whichever_comes_first_wins() -> None:
+    first_overdue = scheduled()
+    first_overdue.claim("w1", CAUSE)
+    first_overdue.overdue("past its deadline", CAUSE)
+    first_overdue.abandon("w1 is lost", CAUSE)
+    assert first_overdue.status == "timeout" and first_overdue.error == "past its deadline"
+    first_lost = scheduled()
+    first_lost.claim("w1", CAUSE)
+    first_lost.abandon("w1 is lost", CAUSE)
+    first_lost.overdue("past its deadline", CAUSE)
+    assert first_lost.status == "abandoned"
+    ends = [n for n in names(first_lost) if n in ("execution.abandoned", "execution.timed_out")]
+    assert ends == ["execution.abandoned"]

@@ -90,10 +90,11 @@ def execution_lifecycle(
     pool: str = "local",
     worker: str = "w1",
     end: str | None = "succeed",
+    timeout: float | None = None,
 ) -> list[AttuneEvent]:
     execution = Execution.request(execution_id, action, {}, CAUSE)
     execution.schedule(pool, CAUSE)
-    execution.claim(worker, CAUSE)
+    execution.claim(worker, CAUSE, timeout)
     if end == "succeed":
         execution.succeed({}, worker, CAUSE)
     elif end == "abandon":

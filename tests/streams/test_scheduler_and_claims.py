@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
 from attune.commands import models as m
@@ -61,6 +62,19 @@ def test_an_abandoned_or_finished_run_is_no_longer_held() -> None:
     for event in execution_lifecycle(A, worker="old", end="abandon"):
         claims.handle(event, at(1))
     assert claims.workers() == []
+
+
+def test_a_run_past_its_deadline_and_margin_is_timed_out_once_and_an_ended_one_never() -> None:
+    claims = ClaimRegistry(margin=timedelta(seconds=5))
+    for event in execution_lifecycle(A, end=None, timeout=10):
+        claims.handle(event, at(0))
+    for event in execution_lifecycle(B, timeout=10):  # it ended in time
+        claims.handle(event, at(0))
+    assert claims.overdue(at(14)) == []  # (CAUSE is at 0: due after 15 s)
+    [late] = claims.overdue(at(16))
+    assert isinstance(late, m.TimeOutExecution) and late.execution_id == A
+    assert "5 s past its timeout" in late.reason
+    assert claims.overdue(at(30)) == []  # asked once
 
 
 def test_the_scheduler_keeps_the_unfinished_executions_of_each_action_as_a_set() -> None:
