@@ -8,6 +8,10 @@ one action at a time there, `ATTUNE_WORKER_CONCURRENCY=1`, so a second request w
 Crash: SIGKILL of `attune up` (of `attune worker`) while actions run; after the restart no
 process of those actions is alive, each run is `abandoned` once, and none ran twice.
 
+Timeouts: a run with `timeout: 1` of a long sleep ends `timeout` within 1 s plus the kill
+grace; a worker SIGSTOPped while it holds a running run (distributed) has the run timed
+out by the monitor's backstop or abandoned, once, never both.
+
 Graceful stop: SIGINT of `attune up` (SIGTERM of `attune worker`) with a 2 s and a 120 s
 run in flight: the first succeeds, the second ends `canceled` ("Attune stopped") after the
 stop's grace period, and the process exits.
@@ -32,7 +36,7 @@ from tests.system.harness import wait_until
 
 pytestmark = pytest.mark.slow
 
-ONE_AT_A_TIME = {"ATTUNE_WORKER_CONCURRENCY": "1"}
+ONE_AT_A_TIME = {"ATTUNE_WORKER_CONCURRENCY": "1", "ATTUNE_KILL_GRACE_SECONDS": "1"}
 
 
 def processes_running(marker: str) -> list[int]:
@@ -56,9 +60,10 @@ def status(api: httpx.Client, execution_id: str) -> str | None:
     return response.json()["status"] if response.status_code == 200 else None
 
 
-def request(api: httpx.Client, cmd: str) -> str:
+def request(api: httpx.Client, cmd: str, **fields: Any) -> str:
     accepted = api.post(
-        "/api/v1/executions", json={"action": "core.local", "parameters": {"cmd": cmd}}
+        "/api/v1/executions",
+        json={"action": "core.local", "parameters": {"cmd": cmd}, **fields},
     )
     assert accepted.status_code == 202, accepted.text
     return str(accepted.json()["id"])
@@ -99,6 +104,19 @@ def cancel_scenario(api: httpx.Client) -> None:
 
 
 STOP_GRACE = 4.0
+KILL_GRACE = 1.0
+
+
+def timeout_scenario(api: httpx.Client) -> None:
+    marker = unique_sleep()
+    # (it ignores SIGTERM: the kill grace passes, then SIGKILL)
+    run = request(api, f"trap '' TERM; {marker}", timeout=1)
+    wait_until(lambda: status(api, run) == "timeout", timeout=30)
+    ended = api.get(f"/api/v1/executions/{run}").json()
+    took = datetime.fromisoformat(ended["ended_at"]) - datetime.fromisoformat(ended["started_at"])
+    assert 1.0 <= took.total_seconds() < 1.0 + KILL_GRACE + 1.0, took
+    assert ended["error"] == "the action ran longer than 1 s"
+    assert processes_running(marker) == []
 
 
 def start_runs_to_crash(api: httpx.Client, ran: Path, marker: str) -> list[str]:
@@ -132,10 +150,11 @@ def assert_stopped_gracefully(api: httpx.Client, short: str, long: str, stopped_
     assert ended - stopped_at >= STOP_GRACE - 0.5  # it had the grace period to end
 
 
-def test_cancel_in_attune_up(attune_up) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_and_timeout_in_attune_up(attune_up) -> None:  # type: ignore[no-untyped-def]
     attune = attune_up("--no-examples", env=ONE_AT_A_TIME)
     with attune.client() as api:
         cancel_scenario(api)
+        timeout_scenario(api)
 
 
 def test_after_attune_up_was_killed_no_action_process_is_left(attune_up, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -179,9 +198,41 @@ def cluster(
     print(cluster.logs())  # shown when the test failed
 
 
-def test_cancel_in_distributed_mode(cluster: Cluster) -> None:
+def test_cancel_and_timeout_in_distributed_mode(cluster: Cluster) -> None:
     with cluster.client() as api:
         cancel_scenario(api)
+        timeout_scenario(api)
+
+
+@pytest.mark.parametrize("margin", ["0.5", "60"])
+def test_a_stopped_worker_s_run_is_timed_out_or_abandoned_once(
+    tmp_path: Path, kafka_broker: str, postgres_server: str, postgres_schema: str, margin: str
+) -> None:
+    # A short margin: the monitor's backstop comes first (1.5 s, before the worker is
+    # declared lost after 3 s of silence); a long one: the abandon comes first.
+    env = {"ATTUNE_TIMEOUT_MARGIN_SECONDS": margin}
+    cluster = Cluster(tmp_path / "run", postgres_server, postgres_schema, kafka_broker, env=env)
+    cluster.attune("kafka", "init")
+    cluster.start()
+    worker = cluster.processes["worker"]
+    try:
+        with cluster.client() as api:
+            marker = unique_sleep()
+            run = request(api, marker, timeout=1)
+            wait_until(lambda: status(api, run) == "running", timeout=60)
+            worker.send_signal(signal.SIGSTOP)
+            expected = "timeout" if margin == "0.5" else "abandoned"
+            wait_until(lambda: status(api, run) == expected, timeout=60)
+            worker.send_signal(signal.SIGCONT)  # it wakes, stops the action, reports late
+            wait_until(lambda: processes_running(marker) == [], timeout=30)
+            time.sleep(2)  # (its late report, and the other end, have had time to land)
+            events = [h["event"] for h in api.get(f"/api/v1/executions/{run}/history").json()]
+            ends = [e for e in events if e in ("execution.timed_out", "execution.abandoned")]
+            assert len(ends) == 1 and status(api, run) == expected, events
+    finally:
+        worker.send_signal(signal.SIGCONT)
+        cluster.stop()
+        print(cluster.logs())
 
 
 def test_after_a_worker_was_killed_no_action_process_is_left(
