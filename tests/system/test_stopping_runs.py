@@ -24,6 +24,7 @@ import random
 import signal
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -184,18 +185,31 @@ def test_sigint_of_attune_up_lets_runs_end_then_cancels_the_rest(attune_up) -> N
         assert_stopped_gracefully(api, short, long, stopped_at)
 
 
-@pytest.fixture
-def cluster(
-    tmp_path: Path, kafka_broker: str, postgres_server: str, postgres_schema: str
+@contextmanager
+def running_cluster(
+    workdir: Path, servers: tuple[str, str, str], env: dict[str, str]
 ) -> Iterator[Cluster]:
-    cluster = Cluster(
-        tmp_path / "run", postgres_server, postgres_schema, kafka_broker, env=ONE_AT_A_TIME
-    )
+    """Every distributed process, on (postgres, schema, broker), with `env` set."""
+    postgres, schema, broker = servers
+    cluster = Cluster(workdir, postgres, schema, broker, env=env)
     cluster.attune("kafka", "init")
     cluster.start()
-    yield cluster
-    cluster.stop()
-    print(cluster.logs())  # shown when the test failed
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        print(cluster.logs())  # shown when the test failed
+
+
+@pytest.fixture
+def servers(kafka_broker: str, postgres_server: str, postgres_schema: str) -> tuple[str, str, str]:
+    return postgres_server, postgres_schema, kafka_broker
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, servers: tuple[str, str, str]) -> Iterator[Cluster]:
+    with running_cluster(tmp_path / "run", servers, ONE_AT_A_TIME) as cluster:
+        yield cluster
 
 
 def test_cancel_and_timeout_in_distributed_mode(cluster: Cluster) -> None:
@@ -206,16 +220,13 @@ def test_cancel_and_timeout_in_distributed_mode(cluster: Cluster) -> None:
 
 @pytest.mark.parametrize("margin", ["0.5", "60"])
 def test_a_stopped_worker_s_run_is_timed_out_or_abandoned_once(
-    tmp_path: Path, kafka_broker: str, postgres_server: str, postgres_schema: str, margin: str
+    tmp_path: Path, servers: tuple[str, str, str], margin: str
 ) -> None:
     # A short margin: the monitor's backstop comes first (1.5 s, before the worker is
     # declared lost after 3 s of silence); a long one: the abandon comes first.
     env = {"ATTUNE_TIMEOUT_MARGIN_SECONDS": margin}
-    cluster = Cluster(tmp_path / "run", postgres_server, postgres_schema, kafka_broker, env=env)
-    cluster.attune("kafka", "init")
-    cluster.start()
-    worker = cluster.processes["worker"]
-    try:
+    with running_cluster(tmp_path / "run", servers, env) as cluster:
+        worker = cluster.processes["worker"]
         with cluster.client() as api:
             marker = unique_sleep()
             run = request(api, marker, timeout=1)
@@ -229,10 +240,6 @@ def test_a_stopped_worker_s_run_is_timed_out_or_abandoned_once(
             events = [h["event"] for h in api.get(f"/api/v1/executions/{run}/history").json()]
             ends = [e for e in events if e in ("execution.timed_out", "execution.abandoned")]
             assert len(ends) == 1 and status(api, run) == expected, events
-    finally:
-        worker.send_signal(signal.SIGCONT)
-        cluster.stop()
-        print(cluster.logs())
 
 
 def test_after_a_worker_was_killed_no_action_process_is_left(
@@ -249,16 +256,11 @@ def test_after_a_worker_was_killed_no_action_process_is_left(
 
 
 @pytest.fixture
-def two_slot_cluster(  # (the worker's default concurrency: 8 slots)
-    tmp_path: Path, kafka_broker: str, postgres_server: str, postgres_schema: str
-) -> Iterator[Cluster]:
+def two_slot_cluster(tmp_path: Path, servers: tuple[str, str, str]) -> Iterator[Cluster]:
+    # (the worker's default concurrency: 8 slots)
     env = {"ATTUNE_STOP_GRACE_SECONDS": str(STOP_GRACE)}
-    cluster = Cluster(tmp_path / "run", postgres_server, postgres_schema, kafka_broker, env=env)
-    cluster.attune("kafka", "init")
-    cluster.start()
-    yield cluster
-    cluster.stop()
-    print(cluster.logs())  # shown when the test failed
+    with running_cluster(tmp_path / "run", servers, env) as cluster:
+        yield cluster
 
 
 def test_sigterm_of_a_worker_lets_runs_end_then_cancels_the_rest(two_slot_cluster: Cluster) -> None:
