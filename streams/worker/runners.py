@@ -22,7 +22,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,6 @@ from attune.domain.definitions import DEFAULT_ACTION_TIMEOUT, ActionDefinition
 from attune.domain.secrets import Mask, masking
 from attune.streams.worker.process_groups import ProcessGroups
 
-STOP_CHECK_SECONDS = 0.5
 DEFAULT_KILL_GRACE = 5.0  # seconds between SIGTERM and SIGKILL
 MAX_OUTPUT_CHARS = 1_000_000  # larger output is truncated so events stay bounded
 # ("stopped": the worker asked the run to stop, and the worker knows why)
@@ -159,35 +157,38 @@ def _wait(
     kill_grace: float,
 ) -> tuple[bytes, bytes, Outcome | None]:
     """The action's output once it ended: by itself (None), past its timeout
-    (``timeout``) or because `stop` was set (``stopped``)."""
-    stdin: bytes | None = json.dumps(parameters).encode()
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            # Short waits, so a stop request is noticed; output is never lost between them.
-            wait = min(STOP_CHECK_SECONDS, max(0.0, deadline - time.monotonic()))
-            out, err = process.communicate(stdin, timeout=wait)
-            return out, err, None
-        except subprocess.TimeoutExpired:
-            stdin = None  # handed over: the next wait resumes sending it (and refuses it again)
-            if stop.is_set() or time.monotonic() >= deadline:
-                out, err = _stop_group(process, kill_grace)
-                return out, err, "stopped" if stop.is_set() else "timeout"
+    (``timeout``) or because `stop` was set (``stopped``).
+
+    Nothing polls: this thread blocks on the pipes until the action closes them, and a
+    watcher thread blocks on `stop` until the deadline. When the action ends by itself,
+    `stop` is set to release the watcher: it is this run's own event, and nothing waits
+    on it once the run is over.
+    """
+    ended = threading.Event()
+    why: list[Outcome] = []
+
+    def watch() -> None:
+        stopped = stop.wait(timeout)
+        if ended.is_set():
+            return
+        why.append("stopped" if stopped else "timeout")
+        _signal_group(process, signal.SIGTERM)
+        if not ended.wait(kill_grace):
+            _signal_group(process, signal.SIGKILL)
+
+    watcher = threading.Thread(target=watch, name=f"watch {process.pid}", daemon=True)
+    watcher.start()
+    try:
+        out, err = process.communicate(json.dumps(parameters).encode())
+    finally:
+        ended.set()
+        stop.set()  # (releases the watcher; a stop it has acted on is in `why`)
+        watcher.join()
+    return out, err, why[0] if why else None
 
 
 def _result(process: subprocess.Popen[bytes], out: bytes, err: bytes, mask: Mask) -> dict[str, Any]:
     return {"exit_code": process.returncode, "stdout": _text(out, mask), "stderr": _text(err, mask)}
-
-
-def _stop_group(process: subprocess.Popen[bytes], grace: float) -> tuple[bytes, bytes]:
-    """SIGTERM to the action's whole process group (its children too), SIGKILL to what is
-    left after `grace`; the output it wrote until then."""
-    _signal_group(process, signal.SIGTERM)
-    try:
-        return process.communicate(timeout=grace)
-    except subprocess.TimeoutExpired:
-        _signal_group(process, signal.SIGKILL)
-        return process.communicate()
 
 
 def _signal_group(process: subprocess.Popen[bytes], signal_number: int) -> None:
