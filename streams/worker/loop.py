@@ -43,7 +43,7 @@ from attune.streams.worker.keystore_references import (
     resolve_keystore,
 )
 from attune.streams.worker.queue import Job, WorkQueue
-from attune.streams.worker.runners import ActionContext, ActionRunner, RunResult
+from attune.streams.worker.runners import ActionContext, ActionRunner, RunResult, RunStop
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class Worker:
         self._busy_lock = threading.Lock()
         self._idle = threading.Condition(self._busy_lock)  # notified as runs end
         # Each run handed to a runner, from its dispatch to its end: set to stop it.
-        self._stops: dict[UUID, threading.Event] = {}
+        self._stops: dict[UUID, RunStop] = {}
         self._canceled: set[UUID] = set()
         self._processes = ThreadPoolExecutor(concurrency, thread_name_prefix="action")
         self._loop = WakeableLoop(f"worker {name}", self._take_and_dispatch, lambda: IDLE_SECONDS)
@@ -194,7 +194,7 @@ class Worker:
         processes = [j for j in jobs if j.action.runner_type != "noop"]
         with self._busy_lock:
             self._busy += len(processes)  # their slots are taken until they end
-            self._stops.update((j.execution_id, threading.Event()) for j in processes)
+            self._stops.update((j.execution_id, RunStop()) for j in processes)
             if self.claims_confirmed_by_log:  # before sending: the answer may come back fast
                 self._awaiting.update((j.execution_id, j) for j in processes)
         try:
@@ -235,7 +235,7 @@ class Worker:
             if runner is None:
                 raise NoRunner(f"this worker has no runner for '{job.action.runner_type}'")
             with self._busy_lock:
-                stop = self._stops.setdefault(job.execution_id, threading.Event())
+                stop = self._stops.setdefault(job.execution_id, RunStop())
             result = self._why_stopped(
                 job,
                 runner.run(

@@ -16,12 +16,15 @@ a cut cannot leave part of a secret behind.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import json
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +51,89 @@ class ActionContext:
     api_token: str
 
 
+class Deadlines:
+    """One thread that runs each registered action when its deadline (monotonic seconds)
+    comes, sleeping until the nearest one; a canceled one never runs. (A thread per run
+    would cost each run a thread start; most runs end long before their deadline, so
+    canceled entries are dropped in bulk once they are half of what is kept.)"""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, Callable[[], None]]] = []
+        self._live: set[int] = set()
+        self._count = itertools.count()
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, at: float, action: Callable[[], None]) -> int:
+        with self._changed:
+            handle = next(self._count)
+            heapq.heappush(self._due, (at, handle, action))
+            self._live.add(handle)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="deadlines", daemon=True)
+                self._thread.start()
+            if self._due[0][1] == handle:  # the nearest now: the thread must wake sooner
+                self._changed.notify()
+            return handle
+
+    def cancel(self, handle: int) -> None:
+        with self._changed:
+            self._live.discard(handle)
+            if len(self._due) > 2 * len(self._live) + 64:
+                self._due = [entry for entry in self._due if entry[1] in self._live]
+                heapq.heapify(self._due)
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while self._due and self._due[0][1] not in self._live:
+                    heapq.heappop(self._due)
+                if not self._due:
+                    self._changed.wait()
+                    continue
+                at, handle, action = self._due[0]
+                if at > time.monotonic():
+                    self._changed.wait(at - time.monotonic())
+                    continue
+                heapq.heappop(self._due)
+                self._live.discard(handle)
+            action()
+
+
+DEADLINES = Deadlines()
+
+
+class RunStop:
+    """A run's stop request (a cancel, a shutdown). Setting it runs the action the runner
+    registered for it (`when_set`) at once, in the setter's thread: the runner waits for
+    its process, not for the request."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._set = False
+        self._action: Callable[[], None] | None = None
+
+    def set(self) -> None:
+        with self._lock:
+            if self._set:
+                return
+            self._set = True
+            action = self._action
+        if action is not None:
+            action()
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def when_set(self, action: Callable[[], None] | None) -> None:
+        """Run `action` when the request comes (now, if it came already); None: no more."""
+        with self._lock:
+            self._action = action
+            already = self._set
+        if already and action is not None:
+            action()
+
+
 @dataclass(frozen=True)
 class RunResult:
     outcome: Outcome
@@ -65,7 +151,7 @@ class ActionRunner(Protocol):
         execution_id: UUID,
         parameters: dict[str, Any],
         context: ActionContext,
-        stop: threading.Event,
+        stop: RunStop,
         mask: Mask,
     ) -> RunResult: ...
 
@@ -98,7 +184,7 @@ def run_subprocess(
     parameters: dict[str, Any],
     locate: EntryPointLocator,
     context: ActionContext,
-    stop: threading.Event,
+    stop: RunStop,
     mask: Mask = NOTHING_TO_MASK,
     kill_grace: float = DEFAULT_KILL_GRACE,
     groups: ProcessGroups | None = None,
@@ -153,38 +239,48 @@ def _wait(
     process: subprocess.Popen[bytes],
     parameters: dict[str, Any],
     timeout: float,
-    stop: threading.Event,
+    stop: RunStop,
     kill_grace: float,
 ) -> tuple[bytes, bytes, Outcome | None]:
     """The action's output once it ended: by itself (None), past its timeout
     (``timeout``) or because `stop` was set (``stopped``).
 
-    Nothing polls: this thread blocks on the pipes until the action closes them, and a
-    watcher thread blocks on `stop` until the deadline. When the action ends by itself,
-    `stop` is set to release the watcher: it is this run's own event, and nothing waits
-    on it once the run is over.
-    """
-    ended = threading.Event()
-    why: list[Outcome] = []
+    Nothing polls: this thread blocks on the pipes and the process (`communicate` with a
+    timeout would poll for the exit), one thread for all runs sleeps until the nearest
+    deadline (`DEADLINES`), and a stop request stops the process group from the
+    requester's own thread (`RunStop`)."""
+    why: Outcome | None = None
+    over = False  # the action ended: nothing may be signaled any more
+    timers: list[threading.Timer] = []
+    lock = threading.Lock()
 
-    def watch() -> None:
-        stopped = stop.wait(timeout)
-        if ended.is_set():
-            return
-        why.append("stopped" if stopped else "timeout")
-        _signal_group(process, signal.SIGTERM)
-        if not ended.wait(kill_grace):
-            _signal_group(process, signal.SIGKILL)
+    def later(seconds: float, action: Callable[..., None], *args: Any) -> None:
+        timer = threading.Timer(seconds, action, args)
+        timer.daemon = True
+        timers.append(timer)
+        timer.start()
 
-    watcher = threading.Thread(target=watch, name=f"watch {process.pid}", daemon=True)
-    watcher.start()
+    def stop_now(reason: Outcome) -> None:
+        nonlocal why
+        with lock:
+            if why is not None or over:
+                return
+            why = reason
+            _signal_group(process, signal.SIGTERM)
+            later(kill_grace, _signal_group, process, signal.SIGKILL)
+
+    deadline = DEADLINES.add(time.monotonic() + timeout, lambda: stop_now("timeout"))
+    stop.when_set(lambda: stop_now("stopped"))
     try:
         out, err = process.communicate(json.dumps(parameters).encode())
     finally:
-        ended.set()
-        stop.set()  # (releases the watcher; a stop it has acted on is in `why`)
-        watcher.join()
-    return out, err, why[0] if why else None
+        stop.when_set(None)
+        DEADLINES.cancel(deadline)
+        with lock:
+            over = True
+            for timer in timers:
+                timer.cancel()
+    return out, err, why
 
 
 def _result(process: subprocess.Popen[bytes], out: bytes, err: bytes, mask: Mask) -> dict[str, Any]:
@@ -217,7 +313,7 @@ class SubprocessRunner:
         execution_id: UUID,
         parameters: dict[str, Any],
         context: ActionContext,
-        stop: threading.Event,
+        stop: RunStop,
         mask: Mask,
     ) -> RunResult:
         return run_subprocess(

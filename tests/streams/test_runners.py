@@ -11,7 +11,7 @@ from uuid import UUID
 
 from attune.domain.definitions import ActionDefinition
 from attune.domain.parameters import ParameterSpec
-from attune.streams.worker.runners import ActionContext, run_subprocess
+from attune.streams.worker.runners import ActionContext, Deadlines, RunStop, run_subprocess
 
 ID = UUID("019b0000-0000-7000-8000-000000000001")
 CMD = {"cmd": ParameterSpec(type="string", required=True)}
@@ -32,7 +32,7 @@ def run(
     action: ActionDefinition,
     parameters: dict[str, Any],
     tmp_path: Path,
-    stop: threading.Event | None = None,
+    stop: RunStop | None = None,
     kill_grace: float = 5.0,
 ) -> Any:
     return run_subprocess(
@@ -41,7 +41,7 @@ def run(
         parameters,
         lambda pack, entry: tmp_path / entry,
         ActionContext("http://api", "tok"),
-        stop or threading.Event(),
+        stop or RunStop(),
         kill_grace=kill_grace,
     )
 
@@ -102,7 +102,7 @@ def test_a_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
 
 
 def test_a_stop_request_ends_a_running_action_promptly(tmp_path: Path) -> None:
-    stop = threading.Event()
+    stop = RunStop()
     threading.Timer(0.3, stop.set).start()
     started = time.monotonic()
     outcome = run(shell_cmd(), {"cmd": "sleep 30"}, tmp_path, stop)
@@ -112,7 +112,7 @@ def test_a_stop_request_ends_a_running_action_promptly(tmp_path: Path) -> None:
 
 
 def test_an_action_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_path: Path) -> None:
-    stop = threading.Event()
+    stop = RunStop()
     threading.Timer(0.3, stop.set).start()
     started = time.monotonic()
     # (its child ignores SIGTERM too: the whole group gets SIGKILL)
@@ -131,3 +131,22 @@ def test_a_missing_entry_point_fails_clearly(tmp_path: Path) -> None:
     outcome = run(action, {}, tmp_path)
     assert outcome.outcome == "failed" and outcome.result["exit_code"] != 0
     assert "gone.py" in outcome.result["stderr"]
+
+
+def test_deadlines_run_in_time_order_and_a_canceled_one_never_and_stay_bounded() -> None:
+    deadlines, ran = Deadlines(), list[str]()
+    done = threading.Event()
+    now = time.monotonic()
+
+    def last() -> None:
+        ran.append("late")
+        done.set()
+
+    deadlines.add(now + 0.2, last)
+    canceled = deadlines.add(now + 0.1, lambda: ran.append("canceled"))
+    deadlines.add(now + 0.05, lambda: ran.append("early"))
+    deadlines.cancel(canceled)
+    assert done.wait(5) and ran == ["early", "late"]
+    for _ in range(10_000):  # runs that end before their deadline
+        deadlines.cancel(deadlines.add(time.monotonic() + 600, lambda: None))
+    assert len(deadlines._due) < 200
