@@ -99,4 +99,7 @@ def execution_lifecycle(
         execution.succeed({}, worker, CAUSE)
     elif end == "abandon":
         execution.abandon("gone", CAUSE)
+    elif end == "cancel":
+        execution.cancel("alice", CAUSE)
+        execution.confirm_canceled(None, worker, CAUSE)
     return list(execution.collect_events())  # type: ignore[arg-type]

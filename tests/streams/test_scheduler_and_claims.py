@@ -92,6 +92,16 @@ def test_the_scheduler_keeps_the_unfinished_executions_of_each_action_as_a_set()
     assert scheduler.active.groups() == []
 
 
+def test_a_canceled_run_frees_its_place_everywhere_a_run_is_counted() -> None:
+    scheduler, claims = Scheduler(), ClaimRegistry(margin=timedelta(0))
+    canceled = execution_lifecycle(A, worker="w1", end="cancel", timeout=1)
+    for event in canceled:
+        scheduler.handle(event, at(1))
+        claims.handle(event, at(1))
+    assert scheduler.active.groups() == [] and claims.workers() == []
+    assert claims.overdue(at(100)) == []  # no backstop for a run that ended
+
+
 def test_a_claim_arriving_after_its_worker_was_declared_lost_is_abandoned_on_arrival() -> None:
     claims = ClaimRegistry()
     claims.declare_lost("old", "no heartbeat for 3 s", at(2))
