@@ -276,9 +276,7 @@ class Execution(AttuneAggregate):
         if self.status == S.CANCELING:
             return
         if self.worker is None:  # (requested, delayed, scheduled: no process to stop)
-            self._happen(
-                self.Canceled, cause, result=None, error=f"canceled by {by}", canceled_by=by
-            )
+            self._canceled(by, None, f"canceled by {by}", cause)
         else:
             self._must_move(S.CANCELING)
             self._happen(self.CancelRequested, cause, canceled_by=by)
@@ -293,11 +291,13 @@ class Execution(AttuneAggregate):
             return
         if self.status == S.CANCELING:
             by = self.canceled_by or "unknown"
-            error = f"canceled by {by}"
+            self._canceled(by, result, f"canceled by {by}", cause)
         elif self.status == S.RUNNING and reason is not None:
-            by, error = worker, reason
+            self._canceled(worker, result, reason, cause)
         else:
             raise IllegalTransition("execution", self.id, self.status, S.CANCELED)
+
+    def _canceled(self, by: str, result: dict[str, Any] | None, error: str, cause: Cause) -> None:
         self._happen(self.Canceled, cause, result=result, error=error, canceled_by=by)
 
     def abandon(self, reason: str, cause: Cause) -> None:
@@ -312,3 +312,8 @@ class Execution(AttuneAggregate):
         worker was declared lost, say) keeps its end."""
         if not self.is_terminal:
             self._end(self.TimedOut, S.TIMEOUT, cause, None, reason)
+
+
+# The names of the events that end a run, for the processors that count running runs
+# (derived, so a new way to end cannot be forgotten by one of them).
+ENDING_EVENTS = frozenset(ended.TOPIC for ended in ExecutionEnded.__subclasses__())

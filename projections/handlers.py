@@ -279,14 +279,5 @@ HANDLERS: dict[str, Handler] = {
     Execution.CancelRequested.TOPIC: _execution_canceling,
     **SECURITY_HANDLERS,
     **KEYSTORE_PROJECTION,
-    **{
-        ended.TOPIC: _execution_ended
-        for ended in (
-            Execution.Succeeded,
-            Execution.Failed,
-            Execution.TimedOut,
-            Execution.Abandoned,
-            Execution.Canceled,
-        )
-    },
+    **{ended.TOPIC: _execution_ended for ended in ExecutionEnded.__subclasses__()},
 }

@@ -24,15 +24,6 @@ from attune.streams.id_sets import IdSets, InMemoryIdSets
 
 ACTOR = "supervisor"
 DEFAULT_MARGIN = timedelta(seconds=15)
-ENDING_EVENTS = frozenset(
-    {
-        "execution.succeeded",
-        "execution.failed",
-        "execution.timed_out",
-        "execution.abandoned",
-        "execution.canceled",
-    }
-)
 
 
 class ClaimRegistry:

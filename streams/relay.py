@@ -19,7 +19,7 @@ import orjson
 
 from attune.domain.catalogue import envelope
 from attune.domain.events import AttuneEvent, event_name
-from attune.streams.claims import ENDING_EVENTS
+from attune.domain.execution import ENDING_EVENTS
 from attune.streams.ports import EventLog
 
 NAME = "relay"

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from attune.commands import models as m
 from attune.domain.events import AttuneEvent, Cause, event_name
-from attune.streams.claims import ENDING_EVENTS
+from attune.domain.execution import ENDING_EVENTS
 from attune.streams.id_sets import IdSets, InMemoryIdSets
 
 ACTOR = "scheduler"

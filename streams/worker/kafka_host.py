@@ -30,8 +30,8 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
 from attune.commands import models as m
 from attune.domain.events import AttuneEvent, event_name
+from attune.domain.execution import ENDING_EVENTS
 from attune.domain.worker import Worker as WorkerRecord
-from attune.streams.claims import ENDING_EVENTS
 from attune.streams.delivered_events import FirstDelivery, decoded_or_none
 from attune.streams.dispatch import EventDispatch
 from attune.streams.stream_follower import StreamFollower

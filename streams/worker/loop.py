@@ -5,9 +5,9 @@ execution (`ClaimExecution`; the aggregate accepts one claimant) and starts the 
 only once the claim is confirmed. `noop` runs end in-process; every other run goes to the
 `ActionRunner` of its runner type (`runners`), on the worker's own threads.
 
-A cancel of a run this worker holds (`cancel`, from the `execution.canceling` event its
-queue sees) sets the run's own stop event: the runner stops the action's process group and
-the run ends ``canceled``.
+A cancel of a run this worker holds (`cancel`, from the `execution.cancel_requested`
+event its queue sees) sets the run's `RunStop`: the runner stops the action's process
+group and the run ends ``canceled``.
 
 What a run reports is recorded forever and shown to whoever may read executions, so the
 worker masks in it the plaintext of the run's secret parameters and of the keystore values
@@ -30,9 +30,9 @@ from attune.commands.sealing import opened
 from attune.domain.definitions import DEFAULT_ACTION_TIMEOUT
 from attune.domain.errors import InvalidParameters
 from attune.domain.events import AttuneEvent, Cause, event_name
+from attune.domain.execution import ENDING_EVENTS
 from attune.domain.secrets import masking, plaintexts, secret_names
 from attune.streams.background import WakeableLoop
-from attune.streams.claims import ENDING_EVENTS
 from attune.streams.delivery import apply_until_written
 from attune.streams.ports import CommandBus
 from attune.streams.worker.keystore_references import (

@@ -22,6 +22,7 @@ from attune.commands.service import CommandService
 from attune.commands.store import EventStore
 from attune.domain.definitions import ActionDefinition
 from attune.domain.events import event_name
+from attune.domain.execution import ENDING_EVENTS
 from attune.domain.keystore import KeyScope
 from attune.domain.parameters import ParameterSpec
 from attune.domain.secrets import MASK
@@ -29,7 +30,6 @@ from attune.infra.security.secret_box import AesGcmSecretBox
 from attune.infra.settings import Settings
 from attune.projections.keystore import get_key
 from attune.projections.projector import Projector
-from attune.streams.claims import ENDING_EVENTS
 from attune.streams.worker.loop import Worker
 from attune.streams.worker.queue import WorkQueue
 from attune.streams.worker.runners import ActionRunner, local_runners
