@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from attune.domain.errors import AlreadyClaimed, AlreadyEnded, IllegalTransition, NotTheHolder
@@ -77,6 +77,7 @@ _STAGE: dict[ExecutionStatus, int] = {
 class ExecutionEnded(AttuneEvent):
     """Base of the events that end a run; each subclass names its final status."""
 
+    TOPIC: ClassVar[str]  # (each subclass's public name)
     result: dict[str, Any] | None
     error: str | None
 
