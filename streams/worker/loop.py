@@ -168,13 +168,15 @@ class Worker:
         return Cause(f"worker:{self.name}", self.clock(), job.correlation_id)
 
     def _take_and_dispatch(self) -> bool:
-        """Claim and start what the free slots allow; True if anything was taken."""
+        """Claim and start what the free slots allow; True if there may be more to take
+        now (else the loop sleeps at once, leaving the core to the runs just started)."""
         with self._busy_lock:
             free = self.concurrency - self._busy
         jobs = self.queue.take(self.batch_size, free)
         if jobs:
             self._dispatch(jobs)
-        return bool(jobs)
+        with self._busy_lock:
+            return len(jobs) == self.batch_size or (bool(jobs) and self._busy < self.concurrency)
 
     def _dispatch(self, jobs: list[Job]) -> None:
         claims = [
@@ -239,9 +241,10 @@ class Worker:
             result = self._why_stopped(
                 job,
                 runner.run(
-                    job.action.model_copy(update={"timeout": timeout}),
+                    job.action,
                     job.execution_id,
                     parameters,
+                    timeout,
                     context,
                     stop,
                     masking(revealed),

@@ -7,6 +7,7 @@ from it. It keeps the actions' definitions it needs from the same log.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +43,12 @@ class WorkQueue:
         self._requested: dict[
             UUID, tuple[str, dict[str, Any], UUID | None, str | None, float | None]
         ] = {}
-        self._pending: dict[UUID, None] = {}
+        # Waiting runs in scheduling order (their sequence numbers), those whose action
+        # needs a process apart: with every slot busy, a take need not walk past them.
+        self._pending_noop: dict[UUID, int] = {}
+        self._pending_process: dict[UUID, int] = {}
+        self._next_sequence = itertools.count()
+        self._first_sequence = 0  # runs put back go ahead of all others
         self._taken: set[UUID] = set()
         self._lock = threading.Lock()
         self._cancel_listeners: list[Callable[[UUID], None]] = []
@@ -79,12 +85,23 @@ class WorkQueue:
     def _scheduled(self, scheduled: Execution.Scheduled, _now: datetime) -> None:
         run = scheduled.originator_id
         # (A request already ended is no longer known: a late copy asks for nothing.)
-        if scheduled.pool == self.pool and run in self._requested and run not in self._taken:
-            self._pending[run] = None
+        ours = scheduled.pool == self.pool and run in self._requested
+        waiting = run in self._pending_noop or run in self._pending_process
+        if ours and not waiting and run not in self._taken:
+            self._wait(run, next(self._next_sequence))
+
+    def _wait(self, run: UUID, sequence: int) -> None:
+        action = self.actions.get(self._requested[run][0])
+        noop = action is not None and action.runner_type == "noop"
+        (self._pending_noop if noop else self._pending_process)[run] = sequence
 
     def _claimed(self, claimed: Execution.Claimed, _now: datetime) -> None:
-        self._pending.pop(claimed.originator_id, None)
+        self._stop_waiting(claimed.originator_id)
         self._taken.add(claimed.originator_id)
+
+    def _stop_waiting(self, run: UUID) -> None:
+        self._pending_noop.pop(run, None)
+        self._pending_process.pop(run, None)
 
     def _cancel_requested(self, canceling: Execution.CancelRequested, _now: datetime) -> None:
         if canceling.originator_id in self._taken:
@@ -92,37 +109,63 @@ class WorkQueue:
                 listener(canceling.originator_id)
 
     def _ended(self, ended: ExecutionEnded, _now: datetime) -> None:
-        self._pending.pop(ended.originator_id, None)
+        self._stop_waiting(ended.originator_id)
         self._taken.discard(ended.originator_id)
         self._requested.pop(ended.originator_id, None)
 
     def put_back(self, jobs: list[Job]) -> None:
         """Return taken jobs whose claims were never written, to be taken again first."""
         with self._lock:
-            waiting = list(self._pending)
-            self._pending = dict.fromkeys([j.execution_id for j in jobs] + waiting)
-            self._taken.difference_update(j.execution_id for j in jobs)
+            noop, process = self._pending_noop, self._pending_process
+            self._pending_noop, self._pending_process = {}, {}
+            self._first_sequence -= len(jobs)
+            for sequence, job in enumerate(jobs, self._first_sequence):
+                self._taken.discard(job.execution_id)
+                self._wait(job.execution_id, sequence)
+            self._pending_noop |= noop
+            self._pending_process |= process
 
     def take(self, limit: int, process_slots: int) -> list[Job]:
-        """Hand out up to `limit` jobs, at most `process_slots` of them needing a process."""
-        jobs: list[Job] = []
+        """Hand out up to `limit` jobs, at most `process_slots` of them needing a process,
+        in scheduling order."""
         with self._lock:
-            for execution_id in list(self._pending):
-                if len(jobs) >= limit:
-                    break
+            chosen = self._first(self._pending_noop, limit, process_slots)
+            chosen += self._first(
+                self._pending_process,
+                limit - len(chosen),
+                process_slots - sum(needs for _, _, needs in chosen),
+            )
+            jobs: list[Job] = []
+            for _, execution_id, _needs_process in sorted(chosen):
+                self._stop_waiting(execution_id)
+                self._taken.add(execution_id)
                 action_ref, parameters, correlation_id, requester, timeout = self._requested[
                     execution_id
                 ]
                 action = self.actions.get(action_ref)
-                if action is None:
-                    continue  # cannot happen in log order: actions register before use
-                if action.runner_type != "noop":
-                    if process_slots == 0:
-                        continue
-                    process_slots -= 1
-                del self._pending[execution_id]
-                self._taken.add(execution_id)
+                assert action is not None  # (checked by `_first`)
                 jobs.append(
                     Job(execution_id, action, parameters, correlation_id, requester, timeout)
                 )
         return jobs
+
+    def _first(
+        self, waiting: dict[UUID, int], limit: int, process_slots: int
+    ) -> list[tuple[int, UUID, bool]]:
+        """The first runs of `waiting` that fit: (sequence, run, needs a process)."""
+        chosen: list[tuple[int, UUID, bool]] = []
+        for execution_id, sequence in waiting.items():
+            if len(chosen) >= limit:
+                break
+            action = self.actions.get(self._requested[execution_id][0])
+            if action is None:
+                continue  # cannot happen in log order: actions register before use
+            needs_process = action.runner_type != "noop"  # (as now: it may have changed)
+            if needs_process:
+                if process_slots == 0:
+                    if waiting is self._pending_process:
+                        break  # the rest were scheduled needing one too
+                    continue
+                process_slots -= 1
+            chosen.append((sequence, execution_id, needs_process))
+        return chosen

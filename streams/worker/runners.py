@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 from uuid import UUID
 
-from attune.domain.definitions import DEFAULT_ACTION_TIMEOUT, ActionDefinition
+from attune.domain.definitions import ActionDefinition
 from attune.domain.secrets import Mask, masking
 from attune.streams.worker.process_groups import ProcessGroups
 
@@ -142,14 +142,16 @@ class RunResult:
 
 
 class ActionRunner(Protocol):
-    """Runs one action to its end, its timeout, or until `stop` is set (then its outcome
-    is ``stopped``); `mask` hides the run's secrets in what it returns."""
+    """Runs one action to its end, past `timeout` seconds (then its outcome is
+    ``timeout``), or until `stop` is set (``stopped``); `mask` hides the run's secrets in
+    what it returns."""
 
     def run(
         self,
         action: ActionDefinition,
         execution_id: UUID,
         parameters: dict[str, Any],
+        timeout: float,
         context: ActionContext,
         stop: RunStop,
         mask: Mask,
@@ -182,6 +184,7 @@ def run_subprocess(
     action: ActionDefinition,
     execution_id: UUID,
     parameters: dict[str, Any],
+    timeout: float,
     locate: EntryPointLocator,
     context: ActionContext,
     stop: RunStop,
@@ -189,7 +192,7 @@ def run_subprocess(
     kill_grace: float = DEFAULT_KILL_GRACE,
     groups: ProcessGroups | None = None,
 ) -> RunResult:
-    """Run the action to its end, its timeout, or until `stop` is set; `groups` records
+    """Run the action to its end, past `timeout`, or until `stop` is set; `groups` records
     its process group while it runs."""
     env = dict(os.environ)
     env.update(
@@ -199,7 +202,6 @@ def run_subprocess(
         ATTUNE_API_TOKEN=context.api_token,
     )
     cwd = parameters.get("cwd") if action.runner_type == "local-shell-cmd" else None
-    timeout = action.timeout or DEFAULT_ACTION_TIMEOUT
     try:
         process = subprocess.Popen(
             command_line(action, parameters, locate),
@@ -312,6 +314,7 @@ class SubprocessRunner:
         action: ActionDefinition,
         execution_id: UUID,
         parameters: dict[str, Any],
+        timeout: float,
         context: ActionContext,
         stop: RunStop,
         mask: Mask,
@@ -320,6 +323,7 @@ class SubprocessRunner:
             action,
             execution_id,
             parameters,
+            timeout,
             self.locate,
             context,
             stop,

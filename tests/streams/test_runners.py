@@ -39,6 +39,7 @@ def run(
         action,
         ID,
         parameters,
+        action.timeout or 600,
         lambda pack, entry: tmp_path / entry,
         ActionContext("http://api", "tok"),
         stop or RunStop(),

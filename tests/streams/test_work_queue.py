@@ -68,3 +68,15 @@ def test_process_slots_limit_only_actions_that_need_a_process() -> None:
 
     assert [j.execution_id for j in queue.take(10, process_slots=1)] == [A, B]
     assert [j.execution_id for j in queue.take(10, process_slots=1)] == [C]
+
+
+def test_jobs_put_back_are_handed_out_again_first_in_their_order() -> None:
+    runs = [scheduled(i, action="core.echo")[1] for i in (A, B, C)]
+    queue = queue_with(*(e for events in runs for e in events))
+    first_two = queue.take(10, process_slots=2)
+    assert [j.execution_id for j in first_two] == [A, B]
+
+    queue.put_back(first_two)  # (their claims were never written)
+
+    assert [j.execution_id for j in queue.take(10, process_slots=2)] == [A, B]
+    assert [j.execution_id for j in queue.take(10, process_slots=2)] == [C]
