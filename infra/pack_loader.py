@@ -83,7 +83,7 @@ class LoadedPack:
     rules: list[RuleDefinition] = field(default_factory=list)
     problems: list[PackProblem] = field(default_factory=list)
     # The file each component was read from, by ref (so a later check can name its lines).
-    sources: dict[str, _Document] = field(default_factory=dict, repr=False)
+    sources: dict[str, YamlDocument] = field(default_factory=dict, repr=False)
     # Its configuration values from `configs/<pack>.yaml`, checked (None: no such file).
     config: dict[str, Any] | None = None
 
@@ -116,7 +116,7 @@ def shipped_packs_root() -> Path:
 
 
 @dataclass(frozen=True)
-class _Document:
+class YamlDocument:
     """A parsed YAML file and its node tree, which knows the line of every key."""
 
     file: Path
@@ -151,7 +151,7 @@ def _child(node: Any, part: str | int) -> tuple[int, Any] | None:
     return None
 
 
-def _read(file: Path) -> _Document:
+def read_yaml_file(file: Path) -> YamlDocument:
     """Parse one YAML file that must hold a mapping."""
     try:
         text = file.read_text(encoding="utf-8")
@@ -176,11 +176,11 @@ def _read(file: Path) -> _Document:
         raise PackLoadError(
             [PackProblem(file, f"expected a mapping of fields, found {found}", line)]
         )
-    return _Document(file, data, root)
+    return YamlDocument(file, data, root)
 
 
 def _validated(
-    document: _Document, kind: type[D], fields: dict[str, Any], limits: Limits = DEFAULT_LIMITS
+    document: YamlDocument, kind: type[D], fields: dict[str, Any], limits: Limits = DEFAULT_LIMITS
 ) -> D:
     try:
         return kind.model_validate(fields, context=registering(limits))
@@ -198,14 +198,14 @@ def _read_pack_file(directory: Path) -> PackDefinition:
     file = directory / PACK_FILE
     if not file.is_file():
         raise PackLoadError([PackProblem(file, "missing: every pack directory needs a pack.yaml")])
-    document = _read(file)
+    document = read_yaml_file(file)
     schema_file = directory / CONFIG_SCHEMA_FILE
     if not schema_file.is_file():
         return _validated(document, PackDefinition, document.data)
     if "config_schema" in document.data:
         message = f"the config schema is given twice: here and in {CONFIG_SCHEMA_FILE}"
         raise PackLoadError([document.problem(message, ["config_schema"])])
-    schema = _read(schema_file)
+    schema = read_yaml_file(schema_file)
     try:
         return PackDefinition.model_validate({**document.data, "config_schema": schema.data})
     except ValidationError as error:
@@ -228,7 +228,7 @@ def _read_config(loaded: LoadedPack, directories: Iterable[Path]) -> None:
     if file is None:
         return
     try:
-        document = _read(file)
+        document = read_yaml_file(file)
         validate_parameters(f"pack {ref} config", loaded.pack.config_schema, document.data)
     except PackLoadError as error:
         loaded.problems.extend(error.problems)
@@ -240,9 +240,9 @@ def _read_config(loaded: LoadedPack, directories: Iterable[Path]) -> None:
 
 def _read_component(
     file: Path, kind: type[D], pack: PackDefinition, limits: Limits
-) -> tuple[D, _Document]:
+) -> tuple[D, YamlDocument]:
     """Read one component, deriving `pack`, `name` and `ref` where the file leaves them out."""
-    document = _read(file)
+    document = read_yaml_file(file)
     fields = {"pack": pack.ref, "name": file.stem, **document.data}
     problems: list[PackProblem] = []
     if fields["pack"] != pack.ref:
@@ -267,7 +267,9 @@ def _read_component(
     return definition, document
 
 
-def _check_entry_point(action: ActionDefinition, document: _Document, pack_directory: Path) -> None:
+def _check_entry_point(
+    action: ActionDefinition, document: YamlDocument, pack_directory: Path
+) -> None:
     if action.entry_point is None:
         return
     path = entry_point_path(pack_directory, action.entry_point)
@@ -360,7 +362,7 @@ def load_packs(
             file = directory / PACK_FILE
             other = _shown(first.directory)
             message = f"duplicate pack ref '{pack.pack.ref}' (already loaded from {other})"
-            problems.append(PackProblem(file, message, _read(file).line_of(["ref"])))
+            problems.append(PackProblem(file, message, read_yaml_file(file).line_of(["ref"])))
     config_directories = list(config_directories)
     for pack in loaded.values():
         _read_config(pack, config_directories)

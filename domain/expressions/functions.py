@@ -582,7 +582,8 @@ def _chunks(ev: Evaluation, site: CallSite, args: list[Any]) -> list[list[Any]]:
 # --- workflow (Orquesta's functions) -----------------------------------------------------
 
 # Orquesta's statuses: "timeout" is its expired status; these end a task.
-_COMPLETED = frozenset({"succeeded", "failed", "timeout", "abandoned", "canceled"})
+_ABENDED = frozenset({"failed", "timeout", "abandoned"})
+_COMPLETED = _ABENDED | {"succeeded", "canceled"}
 # What Orquesta's task_status() answers for a task with no status yet (its UNSET).
 _UNSET = "null"
 
@@ -633,7 +634,10 @@ def _succeeded(ev: Evaluation, site: CallSite, args: list[Any]) -> bool:
 
 @_builtin(0)
 def _failed(ev: Evaluation, site: CallSite, args: list[Any]) -> bool:
-    return _current_status(ev, site) == "failed"
+    """The current task failed, timed out or was abandoned: a running task that times out
+    fails in Orquesta, and `when: failed()` is how its users catch it (`timed_out()`
+    tells the timeout apart)."""
+    return _current_status(ev, site) in _ABENDED
 
 
 @_builtin(0)

@@ -30,6 +30,7 @@ from attune.infra.cli.replay import replay
 from attune.infra.cli.replay_rules import replay_rules
 from attune.infra.cli.rule import rule
 from attune.infra.cli.rule_test import test_command
+from attune.infra.cli.workflow import workflow
 from attune.infra.settings import Settings
 from attune.projections.queries import MAX_LIMIT
 
@@ -320,3 +321,4 @@ for _process in PROCESS_COMMANDS:
 main.add_command(replay)
 main.add_command(login)
 main.add_command(admin)
+main.add_command(workflow)

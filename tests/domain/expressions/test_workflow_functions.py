@@ -60,8 +60,8 @@ def test_the_fake_is_a_run_context() -> None:
     [
         ("succeeded", True, False, True, False),
         ("failed", False, True, True, False),
-        ("timeout", False, False, True, True),  # Orquesta's expired status
-        ("abandoned", False, False, True, False),
+        ("timeout", False, True, True, True),  # Orquesta's expired status: a failure
+        ("abandoned", False, True, True, False),
         ("canceled", False, False, True, False),
         ("running", False, False, False, False),
         ("pending", False, False, False, False),
