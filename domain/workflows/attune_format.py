@@ -182,12 +182,12 @@ def _transitions(reader: Reader, spec: dict[str, Any], path: Path) -> list[Trans
         )
     # The legacy task-level publish goes with the success transition, as it did there.
     legacy_publish = reader.pairs(spec.get("publish"), path + ("publish",), "variable")
-    for key, when in LEGACY:
+    for key, written in LEGACY:
         if spec.get(key) is None:
             continue
         if key == "on_failure" and spec.get("on_timeout") is not None:
-            when = "{{ failed() and not timed_out() }}"  # (a timeout goes to on_timeout only)
-        condition, text = reader.condition(when, path + (key,)) if when else (None, None)
+            written = "{{ failed() and not timed_out() }}"  # (a timeout: on_timeout only)
+        condition, text = reader.condition(written, path + (key,)) if written else (None, None)
         found.append(
             Transition(
                 when=condition,

@@ -373,10 +373,15 @@ class Conductor:
             )
         if not progress["failed"] and state.status == "running":
             self._start_items(state, step, index)
-        if progress["running"] == 0 and (
-            progress["failed"] or progress["started"] == progress["count"]
-        ):
-            status = "failed" if progress["failed"] else "succeeded"
+        if progress["running"] == 0:
+            if progress["failed"]:
+                status = "failed"
+            elif progress["started"] == progress["count"]:
+                status = "succeeded"
+            elif state.status != "running":
+                status = "canceled"  # (the run fails or stops: its other items never start)
+            else:
+                return
             self._task_ended(state, step, index, status, list(progress["results"]), logged=True)
 
     def _task_ended(
@@ -454,7 +459,7 @@ class Conductor:
         elif not _truthy(retry.when, _scope(state, variables, entry["route"]), run, self.limits):
             return None
         delay = self._number(retry.delay, state, variables, entry["route"], "retry delay")
-        delay *= retry.backoff ** entry["attempt"]
+        delay *= retry.backoff ** int(entry["attempt"])
         return delay if retry.max_delay is None else min(delay, retry.max_delay)
 
     def _restart(self, state: WorkflowState, step: Step, index: int, delay: float) -> None:
@@ -521,9 +526,9 @@ class Conductor:
                 contexts[edge.ref] = self._publish(
                     state, step, entry, transition.publish, run, where
                 )
-            if contexts[edge.ref] is None:
-                continue
-            fired.append((edge, contexts[edge.ref]))
+            context = contexts[edge.ref]
+            if context is not None:
+                fired.append((edge, context))
         self._do(state, step, ["next", index, evaluated])
         return fired, any(edge.target == "fail" for edge, _ in fired)
 
@@ -649,7 +654,7 @@ class Conductor:
             self._do(state, step, ["status", "failing"])
 
     def _cancel_all(self, state: WorkflowState, step: Step) -> None:
-        if state.status in ("running", "failing"):
+        if state.status == "running":  # (a run already failing stays failing)
             self._do(state, step, ["status", "canceling"])
             step.cancels.extend(
                 (state.entries[i]["task"], state.entries[i]["route"]) for i in state.active

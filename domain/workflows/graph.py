@@ -77,14 +77,14 @@ def compose(tasks: dict[str, TaskSpec]) -> Graph:
                     pairs.append((target, ref))
         pairs.sort(key=lambda pair: pair[0])  # (stable: one target's edges keep their order)
         keys: dict[str, int] = {}
-        edges = []
+        edges: list[Edge] = []
         for target, ref in pairs:
             key = keys.get(target, 0)
             keys[target] = key + 1
             edges.append(Edge(name, target, key, ref))
         outbound[name] = tuple(edges)
-    for edges in outbound.values():
-        for edge in edges:
+    for composed in outbound.values():
+        for edge in composed:
             inbound[edge.target].append(edge)
     cycles = frozenset(name for name in tasks if _reaches(outbound, name, name))
     splits = frozenset(

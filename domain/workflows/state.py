@@ -16,6 +16,7 @@ An operation is a small list: its name, then its arguments (`OPERATIONS`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 Operation = list[Any]
@@ -139,7 +140,8 @@ class WorkflowState:
     # -- folding ----------------------------------------------------------------------
 
     def apply(self, operation: Operation) -> None:
-        OPERATIONS[operation[0]](self, *operation[1:])
+        fold: Callable[..., None] = OPERATIONS[operation[0]]
+        fold(self, *operation[1:])
 
     def apply_all(self, operations: list[Operation]) -> None:
         for operation in operations:
@@ -320,7 +322,7 @@ class WorkflowState:
         return state
 
 
-OPERATIONS = {
+OPERATIONS: dict[str, Callable[..., None]] = {
     "status": WorkflowState._status,
     "inputs": WorkflowState._inputs,
     "context": WorkflowState._context,
