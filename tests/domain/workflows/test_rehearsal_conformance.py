@@ -1,6 +1,8 @@
-"""The conformance suite: rehearsal files in Orquesta's format (`rehearsals/`), each
-checked against Orquesta 1.6.0's own rehearsal before it was copied here (where Attune
-chooses to differ, the file says so and why), run through the rehearsal entry point."""
+"""The conformance suite, run through the rehearsal entry point: rehearsal files in
+Orquesta's format. Those in `rehearsals/` were each checked against Orquesta 1.6.0's own
+rehearsal before they were copied here (where Attune chooses to differ, the file says so
+and why); those in `rehearsals/attune/` rehearse workflows in Attune's own format, their
+expectations written by hand."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import pytest
 from attune.infra.rehearsal_files import rehearse_file
 
 SUITE = Path(__file__).parent / "rehearsals"
-SPECS = sorted(SUITE.glob("*.yaml"))
+SPECS = sorted([*SUITE.glob("*.yaml"), *SUITE.glob("attune/*.yaml")])
 
 
 def test_the_suite_covers_what_the_engine_must_get_right() -> None:
