@@ -33,7 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from attune.domain.workflows.model import MISSING, Items, Retry, TaskSpec, Transition
-from attune.domain.workflows.orquesta_format import items_of, join_of, targets
+from attune.domain.workflows.orquesta_format import items_of, join_of
 from attune.domain.workflows.problems import Path
 from attune.domain.workflows.reading import Reader
 
@@ -156,30 +156,7 @@ def _task(reader: Reader, name: str, spec: dict[str, Any], path: Path) -> TaskSp
 
 
 def _transitions(reader: Reader, spec: dict[str, Any], path: Path) -> list[Transition]:
-    found = []
-    written = spec.get("next")
-    if written is not None and not isinstance(written, list):
-        reader.problem(path + ("next",), "expected a list of transitions")
-        written = []
-    for i, entry in enumerate(written or []):
-        where = path + ("next", i)
-        entry = reader.mapping(entry, where, "a transition")
-        for key in entry:
-            if key not in TRANSITION_FIELDS:
-                reader.problem(
-                    where + (key,), f"unknown field (a transition has {_listed(TRANSITION_FIELDS)})"
-                )
-        when, text = reader.condition(entry.get("when"), where + ("when",))
-        found.append(
-            Transition(
-                when=when,
-                when_text=text,
-                publish=reader.pairs(entry.get("publish"), where + ("publish",), "variable"),
-                do=tuple(targets(reader, entry.get("do"), where + ("do",))),
-                label=_text(reader, entry.get("label"), where + ("label",)),
-                color=_text(reader, entry.get("color"), where + ("color",)),
-            )
-        )
+    found = reader.transitions(spec.get("next"), path + ("next",), TRANSITION_FIELDS)
     # The legacy task-level publish goes with the success transition, as it did there.
     legacy_publish = reader.pairs(spec.get("publish"), path + ("publish",), "variable")
     for key, written in LEGACY:
@@ -193,7 +170,7 @@ def _transitions(reader: Reader, spec: dict[str, Any], path: Path) -> list[Trans
                 when=condition,
                 when_text=text,
                 publish=legacy_publish if key == "on_success" else (),
-                do=tuple(targets(reader, spec[key], path + (key,))),
+                do=tuple(reader.targets(spec[key], path + (key,))),
             )
         )
     for i, branch in enumerate(spec.get("decision") or []):
@@ -205,9 +182,7 @@ def _transitions(reader: Reader, spec: dict[str, Any], path: Path) -> list[Trans
                 when=condition,
                 when_text=text,
                 publish=(),
-                do=tuple(
-                    targets(reader, branch.get("next") or branch.get("do"), where + ("next",))
-                ),
+                do=tuple(reader.targets(branch.get("next") or branch.get("do"), where + ("next",))),
             )
         )
     if legacy_publish and spec.get("on_success") is None:
@@ -263,13 +238,6 @@ def _retry(reader: Reader, value: Any, path: Path) -> Retry | None:
         when=when,
         when_text=text,
     )
-
-
-def _text(reader: Reader, value: Any, path: Path) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    reader.problem(path, f"expected text, found {value!r}")
-    return None
 
 
 def _listed(fields: frozenset[str]) -> str:

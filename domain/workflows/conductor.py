@@ -256,11 +256,8 @@ class Conductor:
             delay = self._seconds(task.delay, state, variables, route)
             timeout = self._seconds(task.timeout, state, variables, route)
         except RENDER_ERRORS as error:
-            self._error(state, step, {"message": str(error), **where})
-            self._fail(state, step)
+            self._failed_to_render(state, step, str(error), where)
             return
-        previous = state.entry(name, route)
-        iteration = 0 if previous is None else previous["iteration"] + 1
         self._do(
             state,
             step,
@@ -269,7 +266,7 @@ class Conductor:
         index = state.latest[task_key(name, route)]
         if items is None:
             step.starts.append(
-                TaskStart(name, route, task.action, rendered, None, 0, iteration, delay, timeout)
+                _task_start(task, state.entries[index], rendered, None, delay, timeout)
             )
         elif not items:
             step.ran.append((name, route))
@@ -335,24 +332,11 @@ class Conductor:
                 )
                 starts.append((item, rendered))
         except RENDER_ERRORS as error:
-            self._error(state, step, {"message": str(error), **where})
-            self._fail(state, step)
+            self._failed_to_render(state, step, str(error), where)
             return
         for item, rendered in starts:
             self._do(state, step, ["item_start", index, item])
-            step.starts.append(
-                TaskStart(
-                    task.name,
-                    entry["route"],
-                    task.action,
-                    rendered,
-                    item,
-                    entry["attempt"],
-                    entry["iteration"],
-                    delay,
-                    timeout,
-                )
-            )
+            step.starts.append(_task_start(task, entry, rendered, item, delay, timeout))
 
     def _item_ended(self, state: WorkflowState, step: Step, index: int, ended: TaskEnded) -> None:
         entry = state.entries[index]
@@ -412,13 +396,15 @@ class Conductor:
             try:
                 again = self._retries(retry, entry, status, state, variables, run)
             except RENDER_ERRORS as error:
-                self._error(state, step, {"message": str(error), "task_id": name, "route": route})
+                self._failed_to_render(state, step, str(error), {"task_id": name, "route": route})
                 again = None
             if again is not None:
                 self._do(state, step, ["retry", index])
                 self._restart(state, step, index, again)
                 return
         self._do(state, step, ["end", index, status, result])
+        if task_key(name, route) in state.staged:
+            step.ready.append((name, route))  # (readied again while it ran: it may go now)
         if state.status == "canceling":
             return
         if status == "canceled":
@@ -429,10 +415,13 @@ class Conductor:
         if status in ABENDED and not handled:
             self._fail(state, step)
         commands = []
+        reached: set[tuple[str, int]] = set()
         for edge, context in fired:
             target_route = self._route(state, step, edge, route)
             if edge.target in self.workflow.tasks:
-                self._arrive(state, step, edge, target_route, context, run_on_fail=fails)
+                again = (edge.target, target_route) in reached
+                reached.add((edge.target, target_route))
+                self._arrive(state, step, edge, target_route, context, fails, again)
             else:
                 commands.append((edge.target, target_route, context))
         for command, command_route, context in commands:
@@ -473,24 +462,10 @@ class Conductor:
             rendered = self._render_strict(task.input, state, variables, entry["route"])
             timeout = self._seconds(task.timeout, state, variables, entry["route"])
         except RENDER_ERRORS as error:
-            self._error(
-                state, step, {"message": str(error), "task_id": task.name, "route": entry["route"]}
-            )
-            self._fail(state, step)
+            where = {"task_id": task.name, "route": entry["route"]}
+            self._failed_to_render(state, step, str(error), where)
             return
-        step.starts.append(
-            TaskStart(
-                task.name,
-                entry["route"],
-                task.action,
-                rendered,
-                None,
-                entry["attempt"],
-                entry["iteration"],
-                delay or None,
-                timeout,
-            )
-        )
+        step.starts.append(_task_start(task, entry, rendered, None, delay or None, timeout))
 
     def _follow(
         self, state: WorkflowState, step: Step, index: int, run: _Run
@@ -557,8 +532,7 @@ class Conductor:
                     self.limits,
                 )
             except RENDER_ERRORS as error:
-                self._error(state, step, {"message": f"publish {name}: {error}", **where})
-                self._fail(state, step)
+                self._failed_to_render(state, step, f"publish {name}: {error}", where)
                 return None
             rolling[name] = published[name] = rendered
         self._do(state, step, ["context", {"base": entry["context"], "publish": published}])
@@ -580,14 +554,18 @@ class Conductor:
         route: int,
         context: int,
         run_on_fail: bool,
+        again: bool,
     ) -> None:
-        """A fired edge reached a task: it is ready, or counts toward its join."""
+        """A fired edge reached a task: it is ready, or counts toward its join (`again`:
+        another edge of the same completion reached it already; it counts once)."""
         target = self.workflow.tasks[edge.target]
         key = task_key(edge.target, route)
         if target.join is None:
             ready = True
         else:
             staged = state.staged.get(key)
+            if again and staged is None:
+                return  # (the first edge was absorbed)
             last = state.joined.get(key)
             if staged is None and last is not None and edge.source not in last:
                 # The join ran without this inbound task (join N): it is absorbed.
@@ -623,9 +601,10 @@ class Conductor:
             ready = sorted(set(step.ready))
             step.ready.clear()
             for name, route in ready:
-                staged = state.staged.get(task_key(name, route))
-                if staged is None or not staged["ready"]:
-                    continue
+                key = task_key(name, route)
+                staged = state.staged.get(key)
+                if staged is None or not staged["ready"] or state.latest.get(key) in state.active:
+                    continue  # (a task still running starts again once it ended)
                 if state.status != "running" and not staged["run_on_fail"]:
                     continue
                 contexts = list(dict.fromkeys(staged["contexts"]))
@@ -719,6 +698,13 @@ class Conductor:
         if operation[0] == "status":
             step.status = operation[1]
 
+    def _failed_to_render(
+        self, state: WorkflowState, step: Step, message: str, where: dict[str, Any]
+    ) -> None:
+        """A run-time expression error: it fails the run, naming where it happened."""
+        self._error(state, step, {"message": message, **where})
+        self._fail(state, step)
+
     def _error(self, state: WorkflowState, step: Step, error: dict[str, Any]) -> None:
         error = {"type": "error", **error}
         if error not in state.errors:  # (as Orquesta: one entry for the same failure)
@@ -799,6 +785,27 @@ def _truthy(condition: Any, scope: Mapping[str, Any], run: _Run, limits: Limits)
     if isinstance(condition, Template):
         return bool(condition.render(scope, run, limits))
     return bool(condition.evaluate(scope, run, limits))
+
+
+def _task_start(
+    task: TaskSpec,
+    entry: dict[str, Any],
+    rendered: dict[str, Any],
+    item: int | None,
+    delay: float | None,
+    timeout: float | None,
+) -> TaskStart:
+    return TaskStart(
+        task.name,
+        entry["route"],
+        task.action,
+        rendered,
+        item,
+        entry["attempt"],
+        entry["iteration"],
+        delay,
+        timeout,
+    )
 
 
 def _bound(names: tuple[str, ...], item: Any) -> Any:

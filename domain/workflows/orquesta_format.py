@@ -28,7 +28,7 @@ import json
 import re
 from typing import Any
 
-from attune.domain.workflows.model import MISSING, Items, Retry, TaskSpec, Transition
+from attune.domain.workflows.model import MISSING, Items, Retry, TaskSpec
 from attune.domain.workflows.problems import Path
 from attune.domain.workflows.reading import Reader, is_template
 
@@ -93,7 +93,7 @@ def _task(reader: Reader, name: str, spec: dict[str, Any], path: Path) -> TaskSp
         name=name,
         action=action,
         input=parameters,
-        next=tuple(_transitions(reader, spec.get("next"), path + ("next",))),
+        next=tuple(reader.transitions(spec.get("next"), path + ("next",), TRANSITION_FIELDS)),
         join=join_of(reader, spec.get("join"), path + ("join",)),
         items=_items(reader, spec.get("with"), path + ("with",)),
         retry=_retry(reader, spec.get("retry"), path + ("retry",)),
@@ -129,43 +129,6 @@ def _scalar(raw: str) -> Any:
         return json.loads(raw)
     except ValueError:
         return raw
-
-
-def _transitions(reader: Reader, value: Any, path: Path) -> list[Transition]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        reader.problem(path, "expected a list of transitions")
-        return []
-    found = []
-    for i, entry in enumerate(value):
-        where = path + (i,)
-        spec = reader.mapping(entry, where, "a transition")
-        for key in spec:
-            if key not in TRANSITION_FIELDS:
-                reader.problem(where + (key,), "unknown field (a transition has when, publish, do)")
-        when, text = reader.condition(spec.get("when"), where + ("when",))
-        found.append(
-            Transition(
-                when=when,
-                when_text=text,
-                publish=reader.pairs(spec.get("publish"), where + ("publish",), "variable"),
-                do=tuple(targets(reader, spec.get("do"), where + ("do",))),
-            )
-        )
-    return found
-
-
-def targets(reader: Reader, value: Any, path: Path) -> list[str]:
-    """A `do`: a list of names, or one string of names separated by commas."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [name.strip() for name in value.split(",") if name.strip()]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return list(value)
-    reader.problem(path, "expected a task name or a list of them")
-    return []
 
 
 def join_of(reader: Reader, value: Any, path: Path) -> Any:

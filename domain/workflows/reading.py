@@ -16,7 +16,7 @@ from attune.domain.expressions import (
     compile_template,
 )
 from attune.domain.expressions.templates import Template
-from attune.domain.workflows.model import MISSING, Condition
+from attune.domain.workflows.model import MISSING, Condition, Transition
 from attune.domain.workflows.problems import Path, Problem
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -113,6 +113,54 @@ class Reader:
             self.problem(path, f"bad expression: {error}")
             return None, value
         return compiled, value
+
+    def transitions(self, value: Any, path: Path, fields: frozenset[str]) -> list[Transition]:
+        """A `next`: its transitions (`when`, `publish`, `do`, and `label`, `color` where
+        `fields` has them)."""
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.problem(path, "expected a list of transitions")
+            return []
+        found = []
+        for i, entry in enumerate(value):
+            where = path + (i,)
+            spec = self.mapping(entry, where, "a transition")
+            for key in spec:
+                if key not in fields:
+                    self.problem(
+                        where + (key,),
+                        f"unknown field (a transition has {', '.join(sorted(fields))})",
+                    )
+            when, text = self.condition(spec.get("when"), where + ("when",))
+            found.append(
+                Transition(
+                    when=when,
+                    when_text=text,
+                    publish=self.pairs(spec.get("publish"), where + ("publish",), "variable"),
+                    do=tuple(self.targets(spec.get("do"), where + ("do",))),
+                    label=self.text(spec.get("label"), where + ("label",)),
+                    color=self.text(spec.get("color"), where + ("color",)),
+                )
+            )
+        return found
+
+    def targets(self, value: Any, path: Path) -> list[str]:
+        """A `do`: a list of names, or one string of names separated by commas."""
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return list(value)
+        self.problem(path, "expected a task name or a list of them")
+        return []
+
+    def text(self, value: Any, path: Path) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        self.problem(path, f"expected text, found {value!r}")
+        return None
 
     def number_or_template(self, value: Any, path: Path, what: str) -> Any:
         """A non-negative number of seconds or items, or a template giving one."""

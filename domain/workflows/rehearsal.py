@@ -4,7 +4,7 @@ rehearsal format (so an Orquesta user's rehearsal files run unchanged):
     workflow: workflows/deploy.yaml        # (read by the caller: `rehearse(spec, workflow)`)
     inputs: {version: "1.2"}
     mock_action_executions:
-      - {task_id: fetch, status: failed, result: {code: 500}}   # also route, seq_id, item_id, num_iter
+      - {task_id: fetch, status: failed, result: {code: 500}}  # also seq_id, item_id, num_iter
     expected_task_sequence: [fetch, retry_fetch, notify__r1]
     expected_routes: [[], [fetch__t0]]
     expected_term_tasks: [notify__r1]
@@ -140,12 +140,11 @@ def _run(conductor: Conductor, inputs: dict[str, Any], mocks: list[_Mock]) -> Ou
     sequence: list[str] = []
     places: dict[tuple[str, int, int], int] = {}  # (task, route, iteration) -> place
     running: dict[tuple[str, int, int], _Running] = {}
-    _take(step, running, sequence, places, new_round=None)
+    _take(step, running, sequence)
     for _ in range(MAX_ROUNDS):
         if not running:
             break
         round_ = sorted(running.values(), key=lambda r: (r.start.task, r.start.route))
-        new: dict[tuple[str, int, int], _Running]
         # Phase A: each task of the round takes its place in the sequence.
         for run in round_:
             key = (run.start.task, run.start.route, run.start.iteration)
@@ -178,9 +177,7 @@ def _run(conductor: Conductor, inputs: dict[str, Any], mocks: list[_Mock]) -> Ou
                         run.start.task, run.start.route, status, mock.result if mock else None, item
                     )
                 )
-        step = conductor.tasks_ended(state, reports)
-        _take(step, running, sequence, places, new := {})
-        running.update(new)
+        _take(conductor.tasks_ended(state, reports), running, sequence)
     else:
         raise InvalidRehearsal(f"the workflow did not end within {MAX_ROUNDS} rounds (a loop?)")
     term = sorted(_named(e["task"], e["route"]) for e in state.entries if e["term"])
@@ -194,24 +191,13 @@ def _run(conductor: Conductor, inputs: dict[str, Any], mocks: list[_Mock]) -> Ou
     )
 
 
-def _take(
-    step: Step,
-    running: dict[tuple[str, int, int], _Running],
-    sequence: list[str],
-    places: dict[tuple[str, int, int], int],
-    new_round: dict[tuple[str, int, int], _Running] | None,
-) -> None:
-    """Note the tasks a step started (they run in the next round) and the ones that ran
-    within it (they take their place in the sequence now)."""
-    for task, route in step.ran:
-        if (task, route) not in {(s.task, s.route) for s in step.starts}:
-            sequence.append(_named(task, route))
+def _take(step: Step, running: dict[tuple[str, int, int], _Running], sequence: list[str]) -> None:
+    """Note the tasks a step started (they run in the next round) and those that ran
+    within it (engine commands, empty loops: they take their place in the sequence now)."""
+    sequence.extend(_named(task, route) for task, route in step.ran)
     for start in step.starts:
-        key = (start.task, start.route, start.iteration)
-        target = running if new_round is None else new_round
-        run = running.get(key) or target.get(key)
-        if run is None:
-            run = target[key] = _Running(start, -1)
+        run = running.setdefault((start.task, start.route, start.iteration), _Running(start, -1))
+        run.start = start  # (a retry: the next attempt)
         if start.item is not None:
             run.items.append(start.item)
 
@@ -289,7 +275,8 @@ def _check_spec(spec: Any) -> None:
     unknown = sorted(set(spec) - SPEC_FIELDS)
     if unknown:
         raise InvalidRehearsal(
-            f"unknown field(s) {', '.join(unknown)} (a rehearsal has {', '.join(sorted(SPEC_FIELDS))})"
+            f"unknown field(s) {', '.join(unknown)} "
+            f"(a rehearsal has {', '.join(sorted(SPEC_FIELDS))})"
         )
     if "workflow" not in spec:
         raise InvalidRehearsal("a rehearsal needs 'workflow': the workflow file it runs")

@@ -208,15 +208,7 @@ class WorkflowState:
                 "result": None,
                 "next": {},
                 "term": False,
-                "items": None
-                if items is None
-                else {
-                    "count": items,
-                    "started": 0,
-                    "running": 0,
-                    "results": [None] * items,
-                    "failed": False,
-                },
+                "items": None if items is None else _progress(items),
             }
         )
         self.latest[key] = index
@@ -240,14 +232,7 @@ class WorkflowState:
         entry["status"] = "running"
         entry["result"] = None
         if entry["items"] is not None:
-            count = entry["items"]["count"]
-            entry["items"] = {
-                "count": count,
-                "started": 0,
-                "running": 0,
-                "results": [None] * count,
-                "failed": False,
-            }
+            entry["items"] = _progress(entry["items"]["count"])
         self.active[index] = None
 
     def _end(self, index: int, status: str, result: Any) -> None:
@@ -320,6 +305,11 @@ class WorkflowState:
         for index, entry in enumerate(state.entries):
             state.latest[task_key(entry["task"], entry["route"])] = index
         return state
+
+
+def _progress(count: int) -> dict[str, Any]:
+    """A loop of `count` items, none started."""
+    return {"count": count, "started": 0, "running": 0, "results": [None] * count, "failed": False}
 
 
 OPERATIONS: dict[str, Callable[..., None]] = {

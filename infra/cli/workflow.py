@@ -52,7 +52,8 @@ def validate(ctx: click.Context, file: Path) -> None:
 def _summary(found: Workflow) -> None:
     assert found.graph is not None
     click.echo(
-        f"valid ({found.format} format): {len(found.tasks)} tasks, starting with {', '.join(found.start)}"
+        f"valid ({found.format} format): {len(found.tasks)} tasks, "
+        f"starting with {', '.join(found.start)}"
     )
     for name, task in found.tasks.items():
         marks = [f"join {task.join}"] if task.join is not None else []

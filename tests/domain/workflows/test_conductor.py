@@ -226,6 +226,6 @@ def test_a_state_saved_as_json_carries_on_like_the_original() -> None:
     wf.task_ended(state, TaskEnded("fetch", result={"code": 201}))
     saved = WorkflowState.from_json(json.loads(json.dumps(state.to_json())))
     for each in (state, saved):
-        step = wf.task_ended(each, TaskEnded("ping", item=0, result="x"))
-        step = wf.task_ended(each, TaskEnded("ping", item=1, result="y"))
+        wf.task_ended(each, TaskEnded("ping", item=0, result="x"))
+        wf.task_ended(each, TaskEnded("ping", item=1, result="y"))
     assert saved.to_json() == state.to_json() and saved.output == {"code": 201, "pings": ["x", "y"]}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 from attune.domain.workflows.conductor import Conductor, TaskEnded
@@ -59,6 +59,7 @@ def workflows(draw: Any) -> dict[str, Any]:
 def test_runs_end_start_nothing_twice_and_replay_to_the_same_state(
     document: dict[str, Any], chance: Any
 ) -> None:
+    note(json.dumps(document))  # (a failure shows the whole workflow)
     conductor = Conductor(parse_workflow(document))
     state, step = conductor.start()
     operations = list(step.operations)

@@ -68,7 +68,7 @@ tasks:
     assert "'$' is YAQL syntax" in found["tasks.fetch.next[0].when"]
     assert "at 1:4" in found["tasks.fetch.next[0].when"]  # the position in the text
     assert "keystore" in found["tasks.fetch.next[0].publish"]
-    assert "unknown task 'pasre' (did you mean 'parse'?)" == found["tasks.fetch.next[0].do[1]"]
+    assert found["tasks.fetch.next[0].do[1]"] == "unknown task 'pasre' (did you mean 'parse'?)"
     assert found["tasks.parse.action"] == "unknown action 'nosuch.action'"
     assert "bad expression" in found["tasks.parse.input.text"]
     assert (
