@@ -21,6 +21,8 @@ from attune.domain.workflows.problems import Path, Problem
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BLOCK_START = ("{{", "<%")
+# A call of ctx() or item() with a bare name (not in quotes, not a path of one).
+_YAQL_CALL = re.compile(r"\b(ctx|item)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)")
 
 
 def is_template(text: str) -> bool:
@@ -92,6 +94,21 @@ class Reader:
                     compile_template(text, self.limits)
                 except ExpressionError as error:
                     self.problem(where, f"bad expression: {error}")
+                    continue
+                self._yaql_calls(text, where)
+
+    def _yaql_calls(self, text: str, path: Path) -> None:
+        """`ctx(name)` and `item(name)` with a bare name are YAQL's; here the name would
+        be read as a variable and its value passed: refuse them, pointing at them."""
+        for found in _YAQL_CALL.finditer(text):
+            line = text.count("\n", 0, found.start()) + 1
+            column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+            function, name = found.group(1), found.group(2)
+            self.problem(
+                path,
+                f"bad expression: {function}({name}) is YAQL syntax at {line}:{column}: write "
+                f"{function}('{name}')" + (f" or ctx().{name}" if function == "ctx" else ""),
+            )
 
     def condition(self, value: Any, path: Path) -> tuple[Condition | None, str | None]:
         """A `when`: a template (``{{ succeeded() }}``) or a bare expression
@@ -112,6 +129,7 @@ class Reader:
         except ExpressionError as error:
             self.problem(path, f"bad expression: {error}")
             return None, value
+        self._yaql_calls(value, path)
         return compiled, value
 
     def transitions(self, value: Any, path: Path, fields: frozenset[str]) -> list[Transition]:

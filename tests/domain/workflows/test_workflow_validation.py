@@ -250,3 +250,24 @@ def test_what_is_not_a_workflow_is_refused_with_a_reason(document: Any) -> None:
     with pytest.raises(InvalidWorkflow) as refused:
         parse_workflow(document)
     assert refused.value.problems and str(refused.value)
+
+
+def test_yaql_calls_with_a_bare_name_are_refused_pointing_at_them() -> None:
+    assert problems(
+        """
+version: 1.0
+tasks:
+  a:
+    action: core.echo
+    input: {message: "hello <% ctx(who) %>", host: "{{ item(host) }}", ok: "{{ ctx('who') }}"}
+    next: [{when: "ctx(go)", do: b}]
+  b: {action: core.noop}
+"""
+    ) == {
+        "tasks.a.input.message": "bad expression: ctx(who) is YAQL syntax at 1:10: "
+        "write ctx('who') or ctx().who",
+        "tasks.a.input.host": "bad expression: item(host) is YAQL syntax at 1:4: "
+        "write item('host')",
+        "tasks.a.next[0].when": "bad expression: ctx(go) is YAQL syntax at 1:1: "
+        "write ctx('go') or ctx().go",
+    }
