@@ -23,6 +23,7 @@ from attune.domain.errors import TemplateError
 from attune.domain.expressions import DEFAULT_LIMITS, ExpressionError, Limits, compile_expression
 from attune.domain.parameters import ParameterSpec
 from attune.domain.templates import KEYSTORE, check_templates
+from attune.domain.workflows.definition import problems_of
 
 REF_PATTERN = r"^[a-z0-9_][a-z0-9_\-]*\.[A-Za-z0-9_\-\.]+$"
 NAME_PATTERN = r"^[a-z0-9_][a-z0-9_\-]*$"
@@ -56,7 +57,7 @@ def _action_parameter(value: Any, info: ValidationInfo) -> Any:
 # A rule's action parameter: its templates compile, and keystore blocks read only the keystore.
 ActionParameter = Annotated[Any, AfterValidator(_action_parameter)]
 
-RunnerType = Literal["noop", "local-shell-cmd", "local-shell-script", "python-script"]
+RunnerType = Literal["noop", "local-shell-cmd", "local-shell-script", "python-script", "workflow"]
 
 
 class Definition(BaseModel):
@@ -104,9 +105,31 @@ class ActionDefinition(Definition):
         "`action_timeout_seconds`, 600 by default)",
     )
     enabled: bool = True
+    workflow_file: str | None = Field(
+        default=None, description="a workflow action's definition file, relative to actions/"
+    )
+    workflow: dict[str, Any] | None = Field(
+        default=None,
+        description="a workflow action's definition (either format, docs/workflows.md), "
+        "as read from its workflow_file when the action was registered",
+    )
+
+    @field_validator("workflow")
+    @classmethod
+    def _a_valid_workflow(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None and not _from_log(info):
+            limits = (info.context or {}).get("limits", DEFAULT_LIMITS)
+            problems = problems_of(value, None, limits)
+            if problems:
+                raise ValueError("; ".join(map(str, problems)))
+        return value
 
     @model_validator(mode="after")
     def _entry_point_when_needed(self) -> ActionDefinition:
+        if self.runner_type == "workflow" and self.workflow is None:
+            raise ValueError("runner_type 'workflow' needs its workflow (a workflow_file)")
+        if self.workflow is not None and self.runner_type != "workflow":
+            raise ValueError(f"a workflow needs runner_type 'workflow', not '{self.runner_type}'")
         if self.runner_type in ("local-shell-script", "python-script") and not self.entry_point:
             raise ValueError(f"runner_type '{self.runner_type}' needs an entry_point")
         if self.runner_type == "local-shell-cmd" and "cmd" not in self.parameters:

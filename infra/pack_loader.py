@@ -8,7 +8,7 @@ pack does not stop the others; only a missing or invalid ``pack.yaml`` fails a w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -29,6 +29,9 @@ from attune.domain.errors import InvalidParameters
 from attune.domain.expressions import DEFAULT_LIMITS, Limits
 from attune.domain.parameters import validate_parameters
 from attune.domain.rule_checks import rule_problems
+from attune.domain.workflows.definition import parse_workflow
+from attune.domain.workflows.model import Workflow
+from attune.domain.workflows.problems import InvalidWorkflow, Problem, shown
 
 PACK_FILE = "pack.yaml"
 CONFIG_SCHEMA_FILE = "config.schema.yaml"
@@ -258,6 +261,10 @@ def _read_component(
                 ["ref"],
             )
         )
+    if kind is ActionDefinition:
+        problems += _read_workflow(fields, document, limits)
+        if problems:
+            raise PackLoadError(problems)  # (the workflow's own, with its file's lines)
     try:
         definition = _validated(document, kind, fields, limits)
     except PackLoadError as error:
@@ -265,6 +272,46 @@ def _read_component(
     if problems:
         raise PackLoadError(problems)
     return definition, document
+
+
+def _read_workflow(
+    fields: dict[str, Any], document: YamlDocument, limits: Limits
+) -> list[PackProblem]:
+    """A workflow action's definition, read from its `workflow_file` into `fields` (also
+    StackStorm's `runner_type: orquesta` with its `entry_point`); its problems, each with
+    the workflow file's line."""
+    if fields.get("runner_type") == "orquesta":
+        fields["runner_type"] = "workflow"
+        fields.setdefault("workflow_file", fields.pop("entry_point", None))
+    source = fields.get("workflow_file")
+    if source is None:
+        return []
+    fields.setdefault("runner_type", "workflow")
+    if not isinstance(source, str):
+        return [document.problem("expected a path relative to actions/", ["workflow_file"])]
+    path = document.file.parent / source
+    if not path.is_file():
+        return [document.problem(f"'{source}' does not exist ({_shown(path)})", ["workflow_file"])]
+    workflow_document, _, problems = read_workflow(path, None, limits)
+    fields["workflow"] = workflow_document.data
+    return problems
+
+
+def read_workflow(
+    file: Path, actions: Collection[str] | None = None, limits: Limits = DEFAULT_LIMITS
+) -> tuple[YamlDocument, Workflow | None, list[PackProblem]]:
+    """The workflow `file` defines (None if it has problems) and its problems, each with
+    its line and path."""
+    document = read_yaml_file(file)
+    try:
+        return document, parse_workflow(document.data, actions, limits), []
+    except InvalidWorkflow as invalid:
+        return document, None, [_workflow_problem(document, p) for p in invalid.problems]
+
+
+def _workflow_problem(document: YamlDocument, problem: Problem) -> PackProblem:
+    where = shown(problem.path) or "(workflow)"
+    return PackProblem(document.file, f"{where}: {problem.message}", document.line_of(problem.path))
 
 
 def _check_entry_point(
@@ -367,6 +414,7 @@ def load_packs(
     for pack in loaded.values():
         _read_config(pack, config_directories)
     _refuse_misplaced_secrets(list(loaded.values()))
+    _refuse_unknown_task_actions(list(loaded.values()), limits)
     _refuse_unfit_rules(list(loaded.values()))
     return list(loaded.values()), problems
 
@@ -385,6 +433,23 @@ def _refuse_misplaced_secrets(packs: list[LoadedPack]) -> None:
             ]
             if not misplaced:
                 kept.append(action)
+        pack.actions = kept
+
+
+def _refuse_unknown_task_actions(packs: list[LoadedPack], limits: Limits) -> None:
+    """Take out the workflow actions whose tasks run actions no pack defines, naming the
+    workflow file's line of each."""
+    known = {action.ref for pack in packs for action in pack.actions}
+    for pack in packs:
+        kept: list[ActionDefinition] = []
+        for action in pack.actions:
+            if action.workflow is not None and action.workflow_file is not None:
+                file = pack.directory / ACTIONS_DIR / action.workflow_file
+                problems = read_workflow(file, known, limits)[2]
+                if problems:
+                    pack.problems += problems
+                    continue
+            kept.append(action)
         pack.actions = kept
 
 

@@ -19,11 +19,9 @@ from typing import Any
 import yaml
 
 from attune.domain.expressions import DEFAULT_LIMITS, Limits
-from attune.domain.workflows.definition import parse_workflow
 from attune.domain.workflows.model import Workflow
-from attune.domain.workflows.problems import InvalidWorkflow, shown
 from attune.domain.workflows.rehearsal import InvalidRehearsal, Outcome, rehearse
-from attune.infra.pack_loader import PackLoadError, YamlDocument, read_yaml_file
+from attune.infra.pack_loader import PackLoadError, YamlDocument, read_workflow, read_yaml_file
 
 
 def rehearse_file(
@@ -55,17 +53,11 @@ def read_workflow_file(
 ) -> tuple[Workflow | None, list[str]]:
     """The workflow `file` defines, or None and every problem, each as
     ``file:line: path: message``."""
-    document = _read(file, "a workflow")
     try:
-        return parse_workflow(document.data, actions), []
-    except InvalidWorkflow as invalid:
-        return None, [_located(document, p.path, p.message) for p in invalid.problems]
-
-
-def _located(document: YamlDocument, path: tuple[str | int, ...], message: str) -> str:
-    return (
-        f"{document.file}:{document.line_of(list(path))}: {shown(path) or '(workflow)'}: {message}"
-    )
+        _, workflow, problems = read_workflow(file, actions)
+    except PackLoadError as unreadable:
+        raise InvalidRehearsal(f"cannot read a workflow: {unreadable}") from None
+    return workflow, [str(problem) for problem in problems]
 
 
 def _read(file: Path, what: str) -> YamlDocument:
