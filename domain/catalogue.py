@@ -17,6 +17,7 @@ from attune.domain.ids import event_id
 from attune.domain.keystore import Key
 from attune.domain.trigger_event import TriggerEvent
 from attune.domain.worker import Worker
+from attune.domain.workflow_execution import WorkflowExecution
 
 AGGREGATES: tuple[type[AttuneAggregate], ...] = (
     Pack,
@@ -26,6 +27,7 @@ AGGREGATES: tuple[type[AttuneAggregate], ...] = (
     TriggerEvent,
     Enforcement,
     Execution,
+    WorkflowExecution,
     Identity,
     AdminRoster,
     Role,

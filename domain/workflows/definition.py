@@ -8,6 +8,8 @@ with its path; nothing half-read is returned.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Collection
 from typing import Any
 
@@ -41,6 +43,13 @@ def parse_workflow(
     if reader.problems:
         raise InvalidWorkflow(reader.problems)
     return Workflow(**parts)
+
+
+def content_hash(document: Any) -> str:
+    """The sha256 of a definition's content (its JSON, keys sorted): the same definition,
+    however written or loaded, has the same hash."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def problems_of(

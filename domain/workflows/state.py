@@ -41,6 +41,7 @@ class WorkflowState:
         "output",
         "active",
         "latest",
+        "folded",
         "_values",
         "derived",
     )
@@ -58,6 +59,7 @@ class WorkflowState:
         self.output: dict[str, Any] | None = None
         self.active: dict[int, None] = {}  # the entries running, in start order
         self.latest: dict[str, int] = {}  # derived: the newest entry of each task key
+        self.folded = 0  # the operations folded so far
         self._values: dict[int, dict[str, Any]] = {}  # derived: each context's values
         self.derived: dict[Any, Any] = {}  # what the conductor computes once and keeps
 
@@ -142,6 +144,7 @@ class WorkflowState:
     def apply(self, operation: Operation) -> None:
         fold: Callable[..., None] = OPERATIONS[operation[0]]
         fold(self, *operation[1:])
+        self.folded += 1
 
     def apply_all(self, operations: list[Operation]) -> None:
         for operation in operations:
@@ -287,6 +290,7 @@ class WorkflowState:
             "errors": self.errors,
             "output": self.output,
             "active": list(self.active),
+            "folded": self.folded,
         }
 
     @classmethod
@@ -302,6 +306,7 @@ class WorkflowState:
         state.errors = data["errors"]
         state.output = data["output"]
         state.active = dict.fromkeys(data["active"])
+        state.folded = data["folded"]
         for index, entry in enumerate(state.entries):
             state.latest[task_key(entry["task"], entry["route"])] = index
         return state
