@@ -11,13 +11,14 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from attune.commands import models as m
-from attune.commands.config_defaults import configured_defaults
-from attune.commands.errors import AlreadyExists, DisabledEntity, PackOwned, UnknownEntity
+from attune.commands.errors import AlreadyExists, PackOwned, UnknownEntity
+from attune.commands.execution_requests import requested_execution
 from attune.commands.identity_handlers import IDENTITY_HANDLERS
 from attune.commands.keystore import KEYSTORE_HANDLERS
 from attune.commands.ports import SecretBox
 from attune.commands.secret_parameters import seal_secrets, unsealed
 from attune.commands.unit_of_work import UnitOfWork
+from attune.commands.workflow_handlers import WORKFLOW_HANDLERS
 from attune.domain.config_secrets import misplaced_secrets
 from attune.domain.configuration import (
     Action,
@@ -27,7 +28,6 @@ from attune.domain.configuration import (
     Rule,
     TriggerType,
 )
-from attune.domain.definitions import ActionDefinition
 from attune.domain.enforcement import Enforcement
 from attune.domain.errors import InvalidParameters, ParameterProblem
 from attune.domain.events import AttuneAggregate
@@ -173,31 +173,17 @@ def _enable_rule(enabled: bool) -> Handler:
     return handle
 
 
-def action_definition(uow: UnitOfWork, ref: str) -> ActionDefinition:
-    action = uow.get(Action, Action.id_for(ref))
-    if action is None:
-        raise UnknownEntity("action", ref)
-    return action.parsed_definition()
-
-
 def request_execution(command: m.RequestExecution, uow: UnitOfWork, secrets: SecretBox) -> None:
     caused = command.enforcement_id is not None  # a deterministic id: may be a redelivery
     if caused and uow.get(Execution, command.execution_id) is not None:
         return  # the same request, delivered again
-    definition = action_definition(uow, command.action)
-    if not definition.enabled:
-        raise DisabledEntity("action", command.action)
-    pack = uow.get(Pack, Pack.id_for(definition.pack))
-    config = {} if pack is None or pack.config is None else pack.config
-    given = configured_defaults(definition, command.parameters, config)
-    plain = unsealed(command.action, given, secrets)
-    valid = validate_parameters(command.action, definition.parameters, plain)
-    parameters = seal_secrets(definition.parameters, valid, secrets)
     uow.add(
-        Execution.request(
+        requested_execution(
+            uow,
+            secrets,
             command.execution_id,
             command.action,
-            parameters,
+            command.parameters,
             command.cause(),
             enforcement_id=command.enforcement_id,
             rule=command.rule,
@@ -335,6 +321,7 @@ HANDLERS: dict[type[m.Command], Handler] = {
     m.DeclareWorkerLost: declare_worker_lost,
     **IDENTITY_HANDLERS,
     **KEYSTORE_HANDLERS,
+    **WORKFLOW_HANDLERS,
 }
 
 

@@ -178,6 +178,20 @@ class CancelExecution(Command):
     by: str
 
 
+class StartWorkflow(Command):
+    """Start the run of a workflow's execution (scheduled to the orchestrator, which
+    claimed it): its first tasks are requested in the same write."""
+
+    execution_id: UUID
+
+
+class ReportWorkflowTask(Command):
+    """A task's execution ended: its workflow run goes on (the next tasks are requested,
+    or the run ends and so does the workflow's own execution), in the same write."""
+
+    execution_id: UUID  # the task's execution
+
+
 class AbandonExecution(Command):
     execution_id: UUID
     reason: str

@@ -101,6 +101,8 @@ class Execution(AttuneAggregate):
     rule: str | None = None
     trigger_event_id: UUID | None = None
     timeout: float | None = None
+    runner_type: str | None = None
+    parent: dict[str, Any] | None = None
     status: str = S.REQUESTED
     pool: str | None = None
     worker: str | None = None
@@ -118,6 +120,11 @@ class Execution(AttuneAggregate):
         rule: str | None
         trigger_event_id: UUID | None
         timeout: float | None = None  # this run's own bound, over its action's
+        # How its action runs (a workflow's run goes to the orchestrator, not a worker).
+        runner_type: str | None = None
+        # A workflow's task: the workflow run, and the task's task, route, item, attempt
+        # and iteration (`TaskIdentity`); none for other runs.
+        parent: dict[str, Any] | None = None
 
     class Scheduled(AttuneEvent):
         TOPIC = "execution.scheduled"
@@ -197,6 +204,8 @@ class Execution(AttuneAggregate):
         rule: str | None = None,
         trigger_event_id: UUID | None = None,
         timeout: float | None = None,
+        runner_type: str | None = None,
+        parent: dict[str, Any] | None = None,
     ) -> Execution:
         return cls._begin(
             cls.Requested,
@@ -208,6 +217,8 @@ class Execution(AttuneAggregate):
             rule=rule,
             trigger_event_id=trigger_event_id,
             timeout=timeout,
+            runner_type=runner_type,
+            parent=parent,
         )
 
     @property

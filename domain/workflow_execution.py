@@ -15,15 +15,19 @@ handler calls with the `Conductor` of the run's own definition.
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
 from attune.domain.events import AttuneAggregate, AttuneCreated, AttuneEvent, Cause
-from attune.domain.workflows.conductor import Conductor, Step, TaskEnded
+from attune.domain.ids import caused_id
+from attune.domain.workflows.conductor import Conductor, Step, TaskEnded, TaskStart
 from attune.domain.workflows.definition import content_hash
 from attune.domain.workflows.state import Operation, WorkflowState
 
 ENDED = frozenset({"succeeded", "failed", "canceled"})
+ORCHESTRATOR = "orchestrator"  # the holder of a workflow's own execution
+WORKFLOW_POOL = "workflows"  # where the scheduler sends a workflow's execution
 
 
 def _fold(state: WorkflowState, first: int, operations: list[Operation]) -> None:
@@ -117,6 +121,30 @@ class WorkflowExecution(AttuneAggregate):
     class Canceled(WorkflowEnded):
         TOPIC = "workflow_execution.canceled"
 
+    @staticmethod
+    def id_for(execution_id: UUID, at: datetime) -> UUID:
+        """Deterministic: a workflow's execution (requested at `at`) has one run."""
+        return caused_id(at, "workflow_execution", execution_id)
+
+    def child_id(self, start: TaskStart) -> UUID:
+        """The execution of a task start: the same task, route, item, attempt and
+        iteration of this run is always the same execution (a redelivered decision makes
+        none twice; a loop's next pass is a new one)."""
+        identity = (start.task, start.route, start.item, start.attempt, start.iteration)
+        return caused_id(self.created_on, "task", self.id, *identity)
+
+    def parent_of(self, start: TaskStart) -> dict[str, Any]:
+        """What a task's execution says of its place in this run."""
+        return {
+            "workflow_execution_id": str(self.id),
+            "execution_id": str(self.execution_id),
+            "task": start.task,
+            "route": start.route,
+            "item": start.item,
+            "attempt": start.attempt,
+            "iteration": start.iteration,
+        }
+
     @property
     def status(self) -> str:
         return self.state.status
@@ -135,8 +163,9 @@ class WorkflowExecution(AttuneAggregate):
         inputs: dict[str, Any],
         conductor: Conductor,
         cause: Cause,
-    ) -> WorkflowExecution:
-        """A new run of `definition` (what `conductor` was made from) with `inputs`."""
+    ) -> tuple[WorkflowExecution, Step]:
+        """A new run of `definition` (what `conductor` was made from) with `inputs`, and
+        the conductor's first decisions."""
         _, step = conductor.start(inputs)
         run = cls._begin(
             cls.Started,
@@ -151,7 +180,7 @@ class WorkflowExecution(AttuneAggregate):
             tasks_requested=[dataclasses.asdict(s) for s in step.starts],
         )
         run._end_if_ended(step, cause)
-        return run
+        return run, step
 
     def report(self, ended: TaskEnded, conductor: Conductor, cause: Cause) -> Step:
         """A task of this run ended: the conductor's decisions, recorded. A report the

@@ -51,6 +51,7 @@ from attune.projections.projector import PositionWatch, Projector
 from attune.streams.background import WakeableLoop
 from attune.streams.claims import ClaimRegistry
 from attune.streams.embedded import EmbeddedHost
+from attune.streams.orchestrator import Orchestrator
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import LOCAL_POOL, Scheduler
 from attune.streams.timer_service import TimerService
@@ -235,7 +236,7 @@ def build_embedded(
     host = EmbeddedHost(
         store,
         commands,
-        [RuleEngine(settings.expression_limits), Scheduler(), timer, claims, queue],
+        [RuleEngine(settings.expression_limits), Scheduler(), timer, claims, queue, Orchestrator()],
         timer,
         claims,
         clock,

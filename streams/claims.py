@@ -19,6 +19,7 @@ from uuid import UUID
 from attune.commands import models as m
 from attune.domain.events import AttuneEvent, Cause
 from attune.domain.execution import Execution, ExecutionEnded
+from attune.domain.workflow_execution import ORCHESTRATOR
 from attune.streams.dispatch import EventDispatch
 from attune.streams.id_sets import IdSets, InMemoryIdSets
 
@@ -59,6 +60,8 @@ class ClaimRegistry:
         return self._dispatch(event, now)
 
     def _claimed(self, claimed: Execution.Claimed, now: datetime) -> list[m.Command]:
+        if claimed.worker == ORCHESTRATOR:
+            return []  # (a workflow's run lives in the log: no worker holds it)
         reason = self.lost.get(claimed.worker)
         if reason is not None:
             cause = Cause(ACTOR, now)

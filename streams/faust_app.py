@@ -49,6 +49,7 @@ from attune.domain.events import AttuneEvent
 from attune.domain.expressions import DEFAULT_LIMITS, Limits
 from attune.streams.claims import DEFAULT_MARGIN, ClaimRegistry
 from attune.streams.delivered_events import FirstDelivery, decoded_or_none
+from attune.streams.orchestrator import Orchestrator
 from attune.streams.rule_engine import RuleEngine
 from attune.streams.scheduler import Scheduler
 from attune.streams.stream_follower import StreamFollower
@@ -85,6 +86,7 @@ def tables_of(topics: StreamTopics) -> dict[str, int]:
     """Each table's name and partition count (its changelog topic is `APP_ID-NAME-changelog`)."""
     return {
         "active": topics.by_action_partitions,
+        "workflow-tasks": topics.by_action_partitions,
         "heartbeats": 1,
         "held": 1,
         "lost-workers": 1,
@@ -201,6 +203,7 @@ def create_streams_app(
         return app.Table(name, default=None, partitions=tables_of(topics)[name])
 
     scheduler = Scheduler(active=TableIdSets(table("active")))
+    orchestrator = Orchestrator(tasks=TableIdSets(table("workflow-tasks")))
     claims = ClaimRegistry(
         held=TableIdSets(table("held")),
         lost=table("lost-workers"),
@@ -249,7 +252,8 @@ def create_streams_app(
         async for event in stream.events():
             decoded = first_time(event)
             if decoded is not None:
-                await send(scheduler.handle(decoded[1], clock()))
+                now = clock()
+                await send(scheduler.handle(decoded[1], now) + orchestrator.handle(decoded[1], now))
 
     limit = timedelta(seconds=SILENT_INTERVALS * heartbeat_seconds)
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from attune.commands import models as m
 from attune.domain.events import AttuneEvent, Cause, event_name
 from attune.domain.execution import ENDING_EVENTS
+from attune.domain.workflow_execution import WORKFLOW_POOL
 from attune.streams.id_sets import IdSets, InMemoryIdSets
 
 ACTOR = "scheduler"
@@ -35,6 +36,7 @@ class Scheduler:
             return []
         self.active.add(event.action, event.originator_id)  # type: ignore[attr-defined]
         cause = Cause.following(event, ACTOR, now)
-        return [
-            m.ScheduleExecution.because(cause, execution_id=event.originator_id, pool=self.pool)
-        ]
+        # A workflow's execution goes to the orchestrator, every other to the workers.
+        workflow = event.runner_type == "workflow"  # type: ignore[attr-defined]
+        pool = WORKFLOW_POOL if workflow else self.pool
+        return [m.ScheduleExecution.because(cause, execution_id=event.originator_id, pool=pool)]

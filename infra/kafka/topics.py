@@ -30,6 +30,7 @@ EVENT_STREAMS: dict[str, tuple[str, ...]] = {
     "attune.events.trigger": ("trigger_event",),
     "attune.events.enforcement": ("enforcement",),
     "attune.events.execution": ("execution",),
+    "attune.events.workflow": ("workflow_execution",),
     "attune.events.worker": ("worker",),
     "attune.events.security": ("identity", "admin_roster", "session", "api_key", "key"),
 }
@@ -44,6 +45,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("attune.events.trigger", 6, "aggregate id", "trigger_event.fired"),
     Topic("attune.events.enforcement", 6, "aggregate id", "enforcement events"),
     Topic("attune.events.execution", 12, "aggregate id", "execution events"),
+    Topic("attune.events.workflow", 12, "aggregate id", "workflow_execution events"),
     Topic(
         "attune.events.security",
         1,

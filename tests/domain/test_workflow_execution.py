@@ -40,7 +40,7 @@ output: [{pings: "{{ ctx().pings }}"}]
 
 def started() -> tuple[WorkflowExecution, Conductor]:
     conductor = Conductor(parse_workflow(DEFINITION))
-    run = WorkflowExecution.start(
+    run, _ = WorkflowExecution.start(
         RUN, PARENT, "ops.check", DEFINITION, {"hosts": ["a", "b"]}, conductor, CAUSE
     )
     return run, conductor

@@ -1,0 +1,132 @@
+"""Workflow runs in a real `attune up` and in distributed mode: a workflow action of a
+pack runs its tasks as executions of their own through the scheduler and the worker: a
+fan-out into a join, a loop over items, a decision, a failure handled; its execution
+ends with the output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.system.distributed import Cluster
+from tests.system.harness import wait_until, write_pack
+
+pytestmark = pytest.mark.slow
+
+WORKFLOW = """\
+version: 1.0
+input:
+  - hosts: [web1, web2, web3]
+vars:
+  - greeting: hello
+tasks:
+  start:
+    action: core.noop
+    next:
+      - do: left, right
+  left:
+    action: core.local cmd="echo left"
+    next:
+      - when: "{{ succeeded() }}"
+        publish: [{left: "{{ result().stdout }}"}]
+        do: merge
+  right:
+    action: core.local cmd="exit 3"
+    next:
+      - when: "{{ failed() }}"
+        publish: [{right: "{{ 'failed with ' + string(result().exit_code) }}"}]
+        do: merge
+  merge:
+    join: all
+    next:
+      - do: each
+  each:
+    action: core.local
+    with:
+      items: host in {{ ctx().hosts }}
+      concurrency: 2
+    input:
+      cmd: "echo {{ ctx().greeting }} {{ item().host }}"
+    next:
+      - when: "{{ succeeded() and length(result()) == 3 }}"
+        publish: [{greetings: "{{ result() }}"}]
+        do: done
+  done:
+    action: core.noop
+output:
+  - left: "{{ ctx().left }}"
+  - right: "{{ ctx().right }}"
+  - greetings: "{{ ctx().greetings }}"
+"""
+
+
+def write_flows_pack(packs: Path) -> None:
+    write_pack(
+        packs,
+        "flows",
+        {
+            "actions/fan.yaml": "workflow_file: workflows/fan.yaml\n",
+            "actions/workflows/fan.yaml": WORKFLOW,
+        },
+    )
+
+
+def fan_out_join_loop_decide_handle(api: httpx.Client) -> None:
+    accepted = api.post("/api/v1/executions", json={"action": "flows.fan"})
+    assert accepted.status_code == 202, accepted.text
+    run = accepted.json()["id"]
+
+    def ended() -> dict[str, Any] | None:
+        answer = api.get(f"/api/v1/executions/{run}")
+        if answer.status_code != 200:
+            return None  # (not projected yet)
+        execution: dict[str, Any] = answer.json()
+        return execution if execution["status"] in ("succeeded", "failed") else None
+
+    try:
+        execution = wait_until(ended, timeout=90)
+    except TimeoutError:
+        print(api.get("/api/v1/executions", params={"limit": 100}).json())  # (what ran)
+        raise
+    assert execution["status"] == "succeeded", execution
+    assert execution["result"]["output"] == {
+        "left": "left",
+        "right": "failed with 3",
+        "greetings": [
+            {"exit_code": 0, "stdout": f"hello {h}", "stderr": ""} for h in ("web1", "web2", "web3")
+        ],
+    }
+    assert [e["message"] for e in execution["result"]["errors"]] == [
+        "Execution failed. See result for details."  # (right's failure, handled)
+    ]
+    tasks = api.get("/api/v1/executions", params={"limit": 100}).json()["items"]
+    local = [t for t in tasks if t["action"] == "core.local"]
+    assert len(local) == 5 and {t["status"] for t in local} == {"succeeded", "failed"}
+
+
+def test_a_workflow_runs_its_tasks_through_the_workers_in_attune_up(
+    attune_up,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    write_flows_pack(tmp_path / "run" / "packs")
+    attune = attune_up("--no-examples")
+    with attune.client() as api:
+        fan_out_join_loop_decide_handle(api)
+
+
+def test_a_workflow_runs_its_tasks_through_the_workers_in_distributed_mode(
+    tmp_path: Path, kafka_broker: str, postgres_server: str, postgres_schema: str
+) -> None:
+    write_flows_pack(tmp_path / "run" / "packs")
+    cluster = Cluster(tmp_path / "run", postgres_server, postgres_schema, kafka_broker)
+    cluster.attune("kafka", "init")
+    cluster.start()
+    try:
+        with cluster.client() as api:
+            fan_out_join_loop_decide_handle(api)
+    finally:
+        cluster.stop()
+        print(cluster.logs())  # (shown when the test failed)
