@@ -185,6 +185,14 @@ class StartWorkflow(Command):
     execution_id: UUID
 
 
+class CancelWorkflow(Command):
+    """A workflow's execution is being canceled: cancel its run's running tasks (the run
+    ends canceled once they ended)."""
+
+    execution_id: UUID  # the workflow's execution
+    by: str
+
+
 class ReportWorkflowTask(Command):
     """A task's execution ended: its workflow run goes on (the next tasks are requested,
     or the run ends and so does the workflow's own execution), in the same write."""

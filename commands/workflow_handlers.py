@@ -98,6 +98,19 @@ def report_workflow_task(
     _carry_out(uow, secrets, run, step, conductor, execution, cause)
 
 
+def cancel_workflow(command: m.CancelWorkflow, uow: UnitOfWork, secrets: SecretBox) -> None:
+    execution = uow.get(Execution, command.execution_id)
+    if execution is None:
+        raise UnknownEntity("execution", command.execution_id)
+    run = uow.get(WorkflowExecution, WorkflowExecution.id_for(execution.id, execution.created_on))
+    if run is None:
+        return  # (not started: nothing runs)
+    conductor = conductor_of(run.definition)
+    cause = command.cause()
+    step = run.cancel(command.by, conductor, cause)
+    _carry_out(uow, secrets, run, step, conductor, execution, cause)
+
+
 def _carry_out(
     uow: UnitOfWork,
     secrets: SecretBox,
@@ -186,4 +199,5 @@ def _end(execution: Execution, run: WorkflowExecution, cause: Cause) -> None:
 WORKFLOW_HANDLERS: dict[type[m.Command], Any] = {
     m.StartWorkflow: start_workflow,
     m.ReportWorkflowTask: report_workflow_task,
+    m.CancelWorkflow: cancel_workflow,
 }

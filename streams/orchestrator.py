@@ -8,10 +8,14 @@ execution then goes through the scheduler and the workers like any other; when o
 the orchestrator reports it to its run (`ReportWorkflowTask`), which requests the next
 tasks or ends the run and the workflow's execution.
 
-Its state: the task executions not yet ended, by run (from their `execution.requested`,
-which names their run), so it reports only those: in memory for the embedded host, in a
-faust table for the distributed one (it runs beside the scheduler, on the execution
-stream keyed by action ref, where a task's events arrive in order).
+A cancel of a workflow's execution cancels its run (`CancelWorkflow`): its running tasks
+are canceled, and the run ends canceled once they ended.
+
+Its state: the workflows' own executions and the task executions not yet ended, these by
+run (from their `execution.requested`, which names their run), so it reports only those:
+in memory for the embedded host, in a faust table for the distributed one (it runs
+beside the scheduler, on the execution stream keyed by action ref, where a task's events
+arrive in order).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from attune.domain.events import AttuneEvent, Cause, event_name
 from attune.domain.execution import ENDING_EVENTS
 from attune.domain.workflow_execution import ORCHESTRATOR
 from attune.streams.id_sets import IdSets, InMemoryIdSets
+
+WORKFLOWS = "workflows"  # the group of the workflows' own executions not yet ended
 
 
 class Orchestrator:
@@ -41,6 +47,7 @@ class Orchestrator:
                 self.tasks.add(parent["workflow_execution_id"], event.originator_id)
             if event.runner_type != "workflow":  # type: ignore[attr-defined]
                 return []
+            self.tasks.add(WORKFLOWS, event.originator_id)
             # (after the scheduler's ScheduleExecution, which its host applies first: both
             # see the request, on the stream of executions by action)
             return [
@@ -49,6 +56,14 @@ class Orchestrator:
                 ),
                 m.StartWorkflow.because(cause, execution_id=event.originator_id),
             ]
-        if kind in ENDING_EVENTS and self.tasks.remove(event.originator_id) is not None:
+        if kind == "execution.cancel_requested" and event.originator_id in self.tasks.members(
+            WORKFLOWS
+        ):
+            by = event.canceled_by  # type: ignore[attr-defined]
+            return [m.CancelWorkflow.because(cause, execution_id=event.originator_id, by=by)]
+        if kind in ENDING_EVENTS and self.tasks.remove(event.originator_id) not in (
+            None,
+            WORKFLOWS,
+        ):
             return [m.ReportWorkflowTask.because(cause, execution_id=event.originator_id)]
         return []

@@ -39,8 +39,9 @@ class ExecutionRekeying:
     The scheduler keeps its sets by action ref and the supervisor by worker, but only
     `execution.requested` names the action and only `execution.claimed` the worker. The
     relay reads the whole log in order, so it knows both for every run: it publishes each
-    run's request and end a second time keyed by action ref, and its claim and end keyed
-    by worker. After a restart it finds what it no longer remembers in the store.
+    run's request, cancel and end a second time keyed by action ref (the scheduler's and
+    the orchestrator's stream), and its claim and end keyed by worker. After a restart it
+    finds what it no longer remembers in the store.
     """
 
     def __init__(
@@ -64,6 +65,10 @@ class ExecutionRekeying:
         if kind == "execution.claimed":
             self._worker[run] = event.worker  # type: ignore[attr-defined]
             return [(self.by_worker, event.worker)]  # type: ignore[attr-defined]
+        if kind == "execution.cancel_requested":  # (the orchestrator cancels a workflow's run)
+            action = self._action.get(run) or self._load(run).action
+            self._action[run] = action
+            return [(self.by_action, action)]
         if kind not in ENDING_EVENTS:
             return []
         action, worker = self._action.pop(run, None), self._worker.pop(run, None)

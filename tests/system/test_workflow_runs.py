@@ -1,7 +1,8 @@
 """Workflow runs in a real `attune up` and in distributed mode: a workflow action of a
 pack runs its tasks as executions of their own through the scheduler and the worker: a
 fan-out into a join, a loop over items, a decision, a failure handled; its execution
-ends with the output."""
+ends with the output. A cancel of a workflow's execution cancels its running tasks (no
+process of theirs is left) and ends it canceled."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ import pytest
 
 from tests.system.distributed import Cluster
 from tests.system.harness import wait_until, write_pack
+from tests.system.test_stopping_runs import processes_running, status, unique_sleep
 
 pytestmark = pytest.mark.slow
 
+MARKER = unique_sleep()
 WORKFLOW = """\
 version: 1.0
 input:
@@ -63,6 +66,22 @@ output:
 """
 
 
+SLOW = f"""\
+version: 1.0
+tasks:
+  start:
+    action: core.noop
+    next: [{{do: "one, two"}}]
+  one:
+    action: core.local cmd="sh -c '{MARKER} & {MARKER}'"
+    next: [{{do: never}}]
+  two:
+    action: core.local cmd="{MARKER}"
+  never:
+    action: core.noop
+"""
+
+
 def write_flows_pack(packs: Path) -> None:
     write_pack(
         packs,
@@ -70,6 +89,8 @@ def write_flows_pack(packs: Path) -> None:
         {
             "actions/fan.yaml": "workflow_file: workflows/fan.yaml\n",
             "actions/workflows/fan.yaml": WORKFLOW,
+            "actions/slow.yaml": "workflow_file: workflows/slow.yaml\n",
+            "actions/workflows/slow.yaml": SLOW,
         },
     )
 
@@ -107,6 +128,28 @@ def fan_out_join_loop_decide_handle(api: httpx.Client) -> None:
     assert len(local) == 5 and {t["status"] for t in local} == {"succeeded", "failed"}
 
 
+def cancel_ends_the_run_and_its_tasks(api: httpx.Client) -> None:
+    """Cancel of a workflow's execution: its running tasks are canceled, their processes
+    killed, no further task starts, and the workflow ends canceled."""
+    accepted = api.post("/api/v1/executions", json={"action": "flows.slow"})
+    assert accepted.status_code == 202, accepted.text
+    run = accepted.json()["id"]
+    wait_until(lambda: len(processes_running(MARKER)) >= 3, timeout=60)
+
+    answer = api.delete(f"/api/v1/executions/{run}")
+    assert answer.status_code == 202 and answer.json()["status"] == "canceling", answer.text
+
+    wait_until(lambda: status(api, run) == "canceled", timeout=60)
+    assert processes_running(MARKER) == []
+    tasks = api.get("/api/v1/executions", params={"limit": 100}).json()["items"]
+    local = [t for t in tasks if MARKER in t["parameters"].get("cmd", "")]
+    assert len(local) == 2 and {t["status"] for t in local} == {"canceled"}
+    assert not [
+        t for t in tasks if t["action"] == "core.noop" and t["created_at"] > local[0]["created_at"]
+    ]
+    assert all(t["error"] == "canceled by orchestrator" for t in local), local
+
+
 def test_a_workflow_runs_its_tasks_through_the_workers_in_attune_up(
     attune_up,  # type: ignore[no-untyped-def]
     tmp_path: Path,
@@ -115,6 +158,7 @@ def test_a_workflow_runs_its_tasks_through_the_workers_in_attune_up(
     attune = attune_up("--no-examples")
     with attune.client() as api:
         fan_out_join_loop_decide_handle(api)
+        cancel_ends_the_run_and_its_tasks(api)
 
 
 def test_a_workflow_runs_its_tasks_through_the_workers_in_distributed_mode(
@@ -127,6 +171,7 @@ def test_a_workflow_runs_its_tasks_through_the_workers_in_distributed_mode(
     try:
         with cluster.client() as api:
             fan_out_join_loop_decide_handle(api)
+            cancel_ends_the_run_and_its_tasks(api)
     finally:
         cluster.stop()
         print(cluster.logs())  # (shown when the test failed)
