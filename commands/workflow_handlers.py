@@ -32,9 +32,9 @@ _conductors: OrderedDict[str, Conductor] = OrderedDict()
 REFUSED = (InvalidParameters, UnknownEntity, DisabledEntity)
 
 
-def conductor_of(definition: dict[str, Any]) -> Conductor:
-    """The conductor of a definition (parsed once per content; the few last kept)."""
-    key = content_hash(definition)
+def conductor_of(definition: dict[str, Any], key: str) -> Conductor:
+    """The conductor of a definition whose content hash is `key` (parsed once per
+    content; the last few kept)."""
     found = _conductors.get(key)
     if found is None:
         found = _conductors[key] = Conductor(parse_workflow(definition))
@@ -56,7 +56,7 @@ def start_workflow(command: m.StartWorkflow, uow: UnitOfWork, secrets: SecretBox
     action = action_definition(uow, execution.action)
     if action.workflow is None:
         raise IllegalTransition("execution", execution.id, execution.status, "orchestrated")
-    conductor = conductor_of(action.workflow)
+    conductor = conductor_of(action.workflow, content_hash(action.workflow))
     cause = command.cause()
     run, step = WorkflowExecution.start(
         run_id,
@@ -83,7 +83,7 @@ def report_workflow_task(
         raise UnknownEntity("workflow execution", parent["workflow_execution_id"])
     execution = uow.get(Execution, run.execution_id)
     assert execution is not None  # (a run's execution exists before it)
-    conductor = conductor_of(run.definition)
+    conductor = conductor_of(run.definition, run.definition_hash)
     cause = command.cause()
     ended = TaskEnded(
         parent["task"],
@@ -105,7 +105,7 @@ def cancel_workflow(command: m.CancelWorkflow, uow: UnitOfWork, secrets: SecretB
     run = uow.get(WorkflowExecution, WorkflowExecution.id_for(execution.id, execution.created_on))
     if run is None:
         return  # (not started: nothing runs)
-    conductor = conductor_of(run.definition)
+    conductor = conductor_of(run.definition, run.definition_hash)
     cause = command.cause()
     step = run.cancel(command.by, conductor, cause)
     _carry_out(uow, secrets, run, step, conductor, execution, cause)
@@ -175,8 +175,8 @@ def _cancel(uow: UnitOfWork, run: WorkflowExecution, task: str, route: int, caus
         return
     items = [None] if entry["items"] is None else list(range(entry["items"]["started"]))
     for item in items:
-        start = TaskStart(task, route, None, {}, item, entry["attempt"], entry["iteration"])
-        child = uow.get(Execution, run.child_id(start))
+        child_id = run.task_execution_id(task, route, item, entry["attempt"], entry["iteration"])
+        child = uow.get(Execution, child_id)
         if child is not None and not child.is_terminal:
             with contextlib.suppress(AlreadyEnded):
                 child.cancel(ORCHESTRATOR, cause)

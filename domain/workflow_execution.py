@@ -127,11 +127,18 @@ class WorkflowExecution(AttuneAggregate):
         return caused_id(at, "workflow_execution", execution_id)
 
     def child_id(self, start: TaskStart) -> UUID:
-        """The execution of a task start: the same task, route, item, attempt and
-        iteration of this run is always the same execution (a redelivered decision makes
-        none twice; a loop's next pass is a new one)."""
-        identity = (start.task, start.route, start.item, start.attempt, start.iteration)
-        return caused_id(self.created_on, "task", self.id, *identity)
+        """The execution of a task start (`task_execution_id`)."""
+        return self.task_execution_id(
+            start.task, start.route, start.item, start.attempt, start.iteration
+        )
+
+    def task_execution_id(
+        self, task: str, route: int, item: int | None, attempt: int, iteration: int
+    ) -> UUID:
+        """The same task, route, item, attempt and iteration of this run is always the
+        same execution (a redelivered decision makes none twice; a loop's next pass is a
+        new one)."""
+        return caused_id(self.created_on, "task", self.id, task, route, item, attempt, iteration)
 
     def parent_of(self, start: TaskStart) -> dict[str, Any]:
         """What a task's execution says of its place in this run."""

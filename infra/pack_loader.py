@@ -29,7 +29,7 @@ from attune.domain.errors import InvalidParameters
 from attune.domain.expressions import DEFAULT_LIMITS, Limits
 from attune.domain.parameters import validate_parameters
 from attune.domain.rule_checks import rule_problems
-from attune.domain.workflows.definition import parse_workflow
+from attune.domain.workflows.definition import parse_workflow, problems_of
 from attune.domain.workflows.model import Workflow
 from attune.domain.workflows.problems import InvalidWorkflow, Problem, shown
 
@@ -443,12 +443,13 @@ def _refuse_unknown_task_actions(packs: list[LoadedPack], limits: Limits) -> Non
     for pack in packs:
         kept: list[ActionDefinition] = []
         for action in pack.actions:
-            if action.workflow is not None and action.workflow_file is not None:
-                file = pack.directory / ACTIONS_DIR / action.workflow_file
-                problems = read_workflow(file, known, limits)[2]
-                if problems:
-                    pack.problems += problems
-                    continue
+            workflow, source = action.workflow, action.workflow_file
+            # (the file is read again, for its lines, only when something is wrong)
+            if workflow is not None and source is not None and problems_of(workflow, known, limits):
+                pack.problems += read_workflow(
+                    pack.directory / ACTIONS_DIR / source, known, limits
+                )[2]
+                continue
             kept.append(action)
         pack.actions = kept
 

@@ -88,9 +88,7 @@ DEFAULT_ITEM_CONCURRENCY = 1  # the seeds' with_items runs one item at a time un
 
 
 def read_workflow(reader: Reader, document: dict[str, Any]) -> dict[str, Any]:
-    for key in document:
-        if key not in WORKFLOW_FIELDS:
-            reader.problem((key,), f"unknown field (a workflow has {_listed(WORKFLOW_FIELDS)})")
+    reader.known_fields(document, WORKFLOW_FIELDS, (), "a workflow")
     tasks: dict[str, TaskSpec] = {}
     paths: dict[str, Path] = {}
     for i, spec in enumerate(document["tasks"]):
@@ -127,9 +125,7 @@ def _inputs(reader: Reader, value: Any) -> tuple[tuple[str, Any], ...]:
 
 
 def _task(reader: Reader, name: str, spec: dict[str, Any], path: Path) -> TaskSpec:
-    for key in spec:
-        if key not in TASK_FIELDS:
-            reader.problem(path + (key,), f"unknown field (a task has {_listed(TASK_FIELDS)})")
+    reader.known_fields(spec, TASK_FIELDS, path, "a task")
     if spec.get("type") not in (None, "action", "workflow"):
         reader.problem(
             path + ("type",),
@@ -218,9 +214,7 @@ def _retry(reader: Reader, value: Any, path: Path) -> Retry | None:
     if value is None:
         return None
     spec = reader.mapping(value, path, "a retry (count, delay, backoff, max_delay, when)")
-    for key in spec:
-        if key not in RETRY_FIELDS:
-            reader.problem(path + (key,), f"unknown field (retry has {_listed(RETRY_FIELDS)})")
+    reader.known_fields(spec, RETRY_FIELDS, path, "retry")
     count = reader.number_or_template(spec.get("count"), path + ("count",), "a count")
     if count is None:
         reader.problem(path + ("count",), "a retry needs a count")
@@ -238,7 +232,3 @@ def _retry(reader: Reader, value: Any, path: Path) -> Retry | None:
         when=when,
         when_text=text,
     )
-
-
-def _listed(fields: frozenset[str]) -> str:
-    return ", ".join(sorted(fields))

@@ -181,10 +181,10 @@ class Conductor:
             elif default is MISSING:
                 self._error(state, step, {"message": f"input '{name}' is required"})
             else:
-                values[name] = self._render(default, state, values, 0, {"input": name}, step)
+                values[name] = self._render_or_note(default, state, values, f"input {name}", step)
         self._do(state, step, ["inputs", {k: values[k] for k in declared if k in values}])
         for name, value in self.workflow.vars:
-            values[name] = self._render(value, state, values, 0, {"variable": name}, step)
+            values[name] = self._render_or_note(value, state, values, f"variable {name}", step)
         self._do(state, step, ["context", {"values": values}])
         if step.errors:
             self._do(state, step, ["status", "failed"])
@@ -272,6 +272,7 @@ class Conductor:
             step.ran.append((name, route))
             self._task_ended(state, step, index, "succeeded", [])
         else:
+            state.derived[("items", index)] = items  # (rendered once: `_items_of` keeps them)
             self._start_items(state, step, index, delay, timeout)
 
     def _items(
@@ -711,20 +712,15 @@ class Conductor:
             self._do(state, step, ["error", error])
             step.errors.append(error)
 
-    def _render(
-        self,
-        value: Any,
-        state: WorkflowState,
-        variables: Mapping[str, Any],
-        route: int,
-        what: dict[str, str],
-        step: Step,
+    def _render_or_note(
+        self, value: Any, state: WorkflowState, variables: Mapping[str, Any], what: str, step: Step
     ) -> Any:
+        """A start value (an input's default, a variable) rendered; on an error, None and
+        the error noted (the run then fails to start)."""
         try:
-            return self._render_strict(value, state, variables, route)
+            return self._render_strict(value, state, variables, 0)
         except RENDER_ERRORS as error:
-            [(kind, name)] = what.items()
-            self._error(state, step, {"message": f"{kind} {name}: {error}"})
+            self._error(state, step, {"message": f"{what}: {error}"})
             return None
 
     def _render_strict(

@@ -35,6 +35,8 @@ from attune.domain.workflows.reading import Reader, is_template
 WORKFLOW_FIELDS = frozenset({"version", "description", "input", "vars", "tasks", "output"})
 TASK_FIELDS = frozenset({"action", "input", "next", "join", "with", "retry", "delay", "timeout"})
 TRANSITION_FIELDS = frozenset({"when", "publish", "do"})
+WITH_FIELDS = frozenset({"items", "concurrency"})
+RETRY_FIELDS = frozenset({"when", "count", "delay"})
 _INLINE = re.compile(r"""\s*([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\S+)""")
 _NAMED_ITEMS = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*)\s+in\s+")
 
@@ -45,9 +47,7 @@ def is_orquesta(document: dict[str, Any]) -> bool:
 
 def read_workflow(reader: Reader, document: dict[str, Any]) -> dict[str, Any]:
     """The workflow's parts (`Workflow`'s fields but the derived ones)."""
-    for key in document:
-        if key not in WORKFLOW_FIELDS:
-            reader.problem((key,), f"unknown field (a workflow has {_listed(WORKFLOW_FIELDS)})")
+    reader.known_fields(document, WORKFLOW_FIELDS, (), "a workflow")
     if str(document.get("version", "1.0")) != "1.0":
         reader.problem(("version",), f"unsupported version {document['version']!r} (1.0 only)")
     inputs = tuple(
@@ -80,9 +80,7 @@ def read_workflow(reader: Reader, document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _task(reader: Reader, name: str, spec: dict[str, Any], path: Path) -> TaskSpec:
-    for key in spec:
-        if key not in TASK_FIELDS:
-            reader.problem(path + (key,), f"unknown field (a task has {_listed(TASK_FIELDS)})")
+    reader.known_fields(spec, TASK_FIELDS, path, "a task")
     action, inline = _action(reader, spec.get("action"), path + ("action",))
     given = reader.mapping(spec.get("input"), path + ("input",))
     for key in set(inline) & set(given):
@@ -161,9 +159,7 @@ def _items(reader: Reader, value: Any, path: Path) -> Items | None:
         return None
     if not isinstance(value, dict):
         return items_of(reader, value, None, path)
-    for key in value:
-        if key not in ("items", "concurrency"):
-            reader.problem(path + (key,), "unknown field (with has items, concurrency)")
+    reader.known_fields(value, WITH_FIELDS, path, "with")
     if "items" not in value:
         reader.problem(path, "'with' needs 'items'")
     concurrency = reader.number_or_template(
@@ -178,16 +174,10 @@ def _retry(reader: Reader, value: Any, path: Path) -> Retry | None:
     if value is None:
         return None
     spec = reader.mapping(value, path, "a retry (count, when, delay)")
-    for key in spec:
-        if key not in ("when", "count", "delay"):
-            reader.problem(path + (key,), "unknown field (retry has when, count, delay)")
+    reader.known_fields(spec, RETRY_FIELDS, path, "retry")
     when, text = reader.condition(spec.get("when"), path + ("when",))
     count = reader.number_or_template(spec.get("count"), path + ("count",), "a count")
     if count is None:
         reader.problem(path + ("count",), "a retry needs a count")
     delay = reader.number_or_template(spec.get("delay"), path + ("delay",), "a delay")
     return Retry(count=count or 0, delay=delay or 0, when=when, when_text=text)
-
-
-def _listed(fields: frozenset[str]) -> str:
-    return ", ".join(sorted(fields))

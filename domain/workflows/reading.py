@@ -39,6 +39,16 @@ class Reader:
     def problem(self, path: Path, message: str) -> None:
         self.problems.append(Problem(path, message))
 
+    def known_fields(
+        self, spec: dict[str, Any], fields: frozenset[str], path: Path, what: str
+    ) -> None:
+        """Note each key of `spec` that is not one of `fields` (`what` has them)."""
+        for key in spec:
+            if key not in fields:
+                self.problem(
+                    path + (key,), f"unknown field ({what} has {', '.join(sorted(fields))})"
+                )
+
     def mapping(self, value: Any, path: Path, what: str = "a mapping") -> dict[str, Any]:
         """`value` if it is a mapping with string keys, else {} (and a problem)."""
         if value is None:
@@ -144,12 +154,7 @@ class Reader:
         for i, entry in enumerate(value):
             where = path + (i,)
             spec = self.mapping(entry, where, "a transition")
-            for key in spec:
-                if key not in fields:
-                    self.problem(
-                        where + (key,),
-                        f"unknown field (a transition has {', '.join(sorted(fields))})",
-                    )
+            self.known_fields(spec, fields, where, "a transition")
             when, text = self.condition(spec.get("when"), where + ("when",))
             found.append(
                 Transition(
